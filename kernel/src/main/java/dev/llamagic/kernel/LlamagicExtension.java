@@ -1,0 +1,70 @@
+package dev.llamagic.kernel;
+
+import dev.llamagic.command.Commands;
+import dev.llamagic.command.Context;
+import dev.llamagic.command.Html;
+import dev.llamagic.command.UserError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Properties;
+import org.dflib.jjava.jupyter.Extension;
+import org.dflib.jjava.jupyter.kernel.BaseKernel;
+import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
+import org.dflib.jjava.jupyter.kernel.magic.CellMagic;
+import org.dflib.jjava.jupyter.kernel.magic.LineMagic;
+import tech.tablesaw.api.Table;
+
+/** Registers every llamagic command as a line magic (and a cell magic where it takes a body). */
+public final class LlamagicExtension implements Extension {
+
+    @Override
+    public void install(BaseKernel kernel) {
+        String host = hostName();
+        for (Commands.Info info : Commands.all(LlamagicExtension.class.getClassLoader())) {
+            kernel.getMagicsRegistry().registerLineMagic(info.name(),
+                    (LineMagic<Object, BaseKernel>) (k, args) -> invoke(k, host, info, args, null));
+            if (info.acceptsBody()) {
+                kernel.getMagicsRegistry().registerCellMagic(info.name(),
+                        (CellMagic<Object, BaseKernel>) (k, args, body) -> invoke(k, host, info, args, body));
+            }
+        }
+        kernel.getRenderer().createRegistration(Table.class)
+                .preferring(MIMEType.TEXT_HTML)
+                .supporting(MIMEType.TEXT_PLAIN)
+                .register((table, ctx) -> {
+                    ctx.renderIfRequested(MIMEType.TEXT_HTML, () -> Html.table(table));
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, table::printAll);
+                });
+        Cell.bind(kernel, host);
+    }
+
+    private static Object invoke(BaseKernel kernel, String host, Commands.Info info, List<String> args, String body) {
+        JupyterNotebook nb = new JupyterNotebook(kernel, Thread.currentThread());
+        Context ctx = new Context(nb, System.getenv(), host, nb::close);
+        try {
+            Commands.run(info, args, body, ctx);
+            return null;
+        } catch (UserError e) {
+            throw new MagicFailed(e.getMessage());
+        } finally {
+            nb.close();
+        }
+    }
+
+    /** "JJava 1.0-a8", read off the running kernel's jar. */
+    static String hostName() {
+        for (String artifact : new String[] {"jjava-kernel", "jjava-jupyter", "jjava"}) {
+            try (InputStream in = BaseKernel.class.getClassLoader()
+                    .getResourceAsStream("META-INF/maven/org.dflib.jjava/" + artifact + "/pom.properties")) {
+                if (in == null) continue;
+                Properties p = new Properties();
+                p.load(in);
+                return "JJava " + p.getProperty("version", "?");
+            } catch (IOException ignored) {
+                // try the next artifact
+            }
+        }
+        return "JJava (unknown version)";
+    }
+}

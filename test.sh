@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every llamagic test, preparing what they need first: a venv with pinned Jupyter test clients and
+# jjava, the build (unit tests), the kernelspec installed into the venv by ./install.sh, then the kernel and
+# notebook tests on the real kernel. Usage: ./test.sh [pytest args...]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+venv="${LLAMAGIC_TEST_VENV:-$here/.venv}"
+PY="${PYTHON:-python3}"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Python test environment ($venv)"
+if [ ! -x "$venv/bin/python" ]; then
+  "$PY" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+
+step "build and unit tests (Maven wrapper)"
+./mvnw -B -ntp verify 2>&1 | grep -E '^\[(INFO|ERROR|WARNING)\] (Tests run|BUILD|FAIL|Reactor|llamagic|.*ERROR)|Tests run:|FAILURE' || true
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "unit tests or the build failed"; ./mvnw -B -ntp -q verify; exit 1; }
+
+step "install the kernelspec into the test venv (./install.sh --sys-prefix)"
+PATH="$venv/bin:$PATH" PYTHON="$venv/bin/python" ./install.sh --sys-prefix
+
+for prep in tests/prepare/*.sh; do
+  [ -e "$prep" ] || continue
+  step "prepare: $prep"
+  PATH="$venv/bin:$PATH" bash "$prep"
+done
+
+step "kernel and notebook tests (pytest on the real kernel)"
+export PATH="$venv/bin:$PATH"
+exec "$venv/bin/python" -m pytest tests -v -rs "$@"

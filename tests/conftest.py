@@ -1,0 +1,103 @@
+"""Shared test helpers: a real llamagic kernel started by kernelspec name, driven over ZMQ."""
+import os
+import queue
+import time
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "kernel", "target", "llamagic.jar")
+
+
+class Cell:
+    """What one execute_request produced: the reply and every iopub message of its parent."""
+
+    def __init__(self, reply, messages):
+        self.reply = reply
+        self.messages = messages
+
+    @property
+    def status(self):
+        return self.reply["content"]["status"]
+
+    def of(self, *types):
+        return [m for m in self.messages if m["msg_type"] in types]
+
+    @property
+    def stdout(self):
+        return "".join(m["content"]["text"] for m in self.of("stream") if m["content"]["name"] == "stdout")
+
+    @property
+    def stderr(self):
+        return "".join(m["content"]["text"] for m in self.of("stream") if m["content"]["name"] == "stderr")
+
+    @property
+    def html(self):
+        return "".join(m["content"]["data"].get("text/html", "") for m in self.of("display_data", "execute_result"))
+
+    @property
+    def text(self):
+        parts = [self.stdout, self.stderr]
+        parts += [m["content"]["data"].get("text/plain", "") for m in self.of("display_data", "execute_result")]
+        return "".join(parts)
+
+    @property
+    def error(self):
+        errs = self.of("error")
+        return errs[0]["content"] if errs else None
+
+
+class Kernel:
+    def __init__(self, env=None):
+        kwargs = {"env": {**os.environ, **env}} if env else {}
+        self.km, self.kc = start_new_kernel(kernel_name="llamagic", startup_timeout=120, **kwargs)
+
+    def execute(self, code, timeout=120, interrupt_after=None, on_message=None):
+        """Runs a cell; with interrupt_after (seconds) sends interrupt_request that long after it started."""
+        msg_id = self.kc.execute(code)
+        messages = []
+        reply = None
+        idle = False
+        started = time.monotonic()
+        interrupted = interrupt_after is None
+        deadline = started + timeout
+        while time.monotonic() < deadline and (reply is None or not idle):
+            if not interrupted and time.monotonic() - started >= interrupt_after:
+                self.km.interrupt_kernel()
+                interrupted = True
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.05)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                        idle = True
+                    elif msg["msg_type"] != "status":
+                        messages.append(msg)
+                        if on_message:
+                            on_message(msg)
+                elif msg["msg_type"] not in ("status",):
+                    # output of another request: record it as a leak on this cell
+                    messages.append(msg)
+            except queue.Empty:
+                pass
+            if reply is None:
+                try:
+                    r = self.kc.get_shell_msg(timeout=0.01)
+                    if r["parent_header"].get("msg_id") == msg_id:
+                        reply = r
+                except queue.Empty:
+                    pass
+        if reply is None or not idle:
+            raise TimeoutError("cell did not finish within %s s: %r" % (timeout, code[:200]))
+        return Cell(reply, messages)
+
+    def shutdown(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    k = Kernel()
+    yield k
+    k.shutdown()
