@@ -9,6 +9,14 @@ from jupyter_client.manager import start_new_kernel
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "kernel", "target", "llamagic.jar")
 
+# Cached between runs, outside the checkout: llama.cpp source and builds (tests/prepare/*.sh fill it).
+TEST_HOME = os.environ.get("LLAMAGIC_TEST_HOME") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "llamagic-test")
+LLAMA_SRC = os.path.join(TEST_HOME, "src", "llama.cpp")          # a checkout: models/, convert_hf_to_gguf.py, ...
+LLAMA_BUNDLE = os.path.join(TEST_HOME, "src", "llama.cpp.bundle")  # the git bundle from node-llama-cpp
+VOCAB_QWEN2 = os.path.join(LLAMA_SRC, "models", "ggml-vocab-qwen2.gguf")
+QWEN3_TEMPLATE = os.path.join(LLAMA_SRC, "models", "templates", "Qwen-Qwen3-0.6B.jinja")
+
 
 class Cell:
     """What one execute_request produced: the reply and every iopub message of its parent."""

@@ -1,0 +1,80 @@
+package dev.llamagic.build;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.llamagic.command.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A finished llama.cpp build: where its binaries are and what it was built from and for. Written as
+ * {@code llamagic-build.json} in the build's directory when a build has been verified; later commands
+ * ({@code %serve}, {@code %quantize}, {@code %bench}) find the newest one through {@link Llama#latest}.
+ *
+ * @param binDir   directory holding llama-server, llama-cli, llama-quantize, llama-bench (and shared libs)
+ * @param commit   the llama.cpp commit built
+ * @param backend  "cuda" or "cpu"
+ * @param cudaArchs CMAKE_CUDA_ARCHITECTURES used ("" for CPU)
+ * @param devices  devices the built binaries listed (e.g. "CUDA0: NVIDIA A10 (22731 MiB free)")
+ * @param key      the cache key (commit + backend + archs + options)
+ * @param builtAt  when the build finished
+ */
+public record LlamaInstall(Path binDir, String commit, String backend, String cudaArchs, List<String> devices,
+                           String key, Instant builtAt) {
+
+    public static final String MARKER = "llamagic-build.json";
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    /** The path of one of the built programs, e.g. {@code binary("llama-server")}; fails in one line if absent. */
+    public Path binary(String name) {
+        Path p = binDir.resolve(name);
+        if (!Files.isExecutable(p)) {
+            throw new UserError(name + " is not in the llama.cpp build at " + binDir
+                    + " (build it with %build-llama --target " + name + ")");
+        }
+        return p;
+    }
+
+    public boolean cuda() {
+        return "cuda".equals(backend);
+    }
+
+    public void write(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(new Stored(this)));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static LlamaInstall read(Path file) throws IOException {
+        Stored s = JSON.readValue(file.toFile(), Stored.class);
+        return new LlamaInstall(Path.of(s.binDir), s.commit, s.backend, s.cudaArchs == null ? "" : s.cudaArchs,
+                s.devices == null ? List.of() : s.devices, s.key, s.builtAt == null ? Instant.EPOCH : Instant.parse(s.builtAt));
+    }
+
+    /** The JSON shape on disk (plain strings, so the file stays readable and stable). */
+    public static final class Stored {
+        public String binDir;
+        public String commit;
+        public String backend;
+        public String cudaArchs;
+        public List<String> devices;
+        public String key;
+        public String builtAt;
+
+        public Stored() {}
+
+        Stored(LlamaInstall i) {
+            binDir = i.binDir.toString();
+            commit = i.commit;
+            backend = i.backend;
+            cudaArchs = i.cudaArchs;
+            devices = i.devices;
+            key = i.key;
+            builtAt = i.builtAt.toString();
+        }
+    }
+}
