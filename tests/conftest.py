@@ -57,9 +57,11 @@ class Cell:
 
 
 class Kernel:
+    """A llamagic kernel; LLAMAGIC_HOME defaults to TEST_HOME so llama.cpp builds are shared between runs."""
+
     def __init__(self, env=None):
-        kwargs = {"env": {**os.environ, **env}} if env else {}
-        self.km, self.kc = start_new_kernel(kernel_name="llamagic", startup_timeout=120, **kwargs)
+        full = {**os.environ, "LLAMAGIC_HOME": TEST_HOME, **(env or {})}
+        self.km, self.kc = start_new_kernel(kernel_name="llamagic", startup_timeout=120, env=full)
 
     def execute(self, code, timeout=120, interrupt_after=None, on_message=None):
         """Runs a cell; with interrupt_after (seconds) sends interrupt_request that long after it started."""
@@ -109,3 +111,17 @@ def kernel():
     k = Kernel()
     yield k
     k.shutdown()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny random Qwen3 in Hugging Face layout (real vocab and chat template) and the same weights as an
+    F32 GGUF written by llama.cpp's gguf-py: {"dir": ..., "gguf": ...}."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+    import tiny_qwen3
+    out = tmp_path_factory.mktemp("tiny-qwen3")
+    model_dir = out / "Qwen3-tiny"
+    gguf_path = out / "tiny-qwen3-F32.gguf"
+    tiny_qwen3.generate(str(model_dir), gguf_out=str(gguf_path), llama_src=LLAMA_SRC)
+    return {"dir": str(model_dir), "gguf": str(gguf_path)}
