@@ -121,3 +121,14 @@ def test_cli_runs_the_same_commands():
     bad = subprocess.run(["java", "-jar", JAR, "llamagic", "--bogus"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines() == ["error: llamagic: Unknown option: '--bogus' (see llamagic --help)"]
+
+
+def test_magic_arguments_expand_notebook_variables(kernel):
+    setup = kernel.execute('String WHO = "wor\\"ld $x"; int N = 3;')
+    assert setup.status == "ok", setup.error
+    cell = kernel.execute("%llamagic $WHO")
+    # %llamagic takes no positional arguments: the error line shows the expanded value
+    assert cell.status == "error"
+    assert 'Unmatched argument at index 0: \'wor"ld $x\'' in "".join(cell.error["traceback"])
+    cell = kernel.execute("%llamagic ${N}x $NOPE $$HOME")
+    assert "'3x', '$NOPE', '$HOME'" in "".join(cell.error["traceback"])

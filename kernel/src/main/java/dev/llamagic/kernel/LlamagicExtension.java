@@ -43,7 +43,7 @@ public final class LlamagicExtension implements Extension {
         JupyterNotebook nb = new JupyterNotebook(kernel, Thread.currentThread());
         Context ctx = new Context(nb, System.getenv(), host, nb::close);
         try {
-            Commands.run(info, args, body, ctx);
+            Commands.run(info, NotebookVariables.of(kernel).expand(args), body, ctx);
             return null;
         } catch (UserError e) {
             throw new MagicFailed(e.getMessage());
