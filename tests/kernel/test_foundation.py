@@ -132,3 +132,15 @@ def test_magic_arguments_expand_notebook_variables(kernel):
     assert 'Unmatched argument at index 0: \'wor"ld $x\'' in "".join(cell.error["traceback"])
     cell = kernel.execute("%llamagic ${N}x $NOPE $$HOME")
     assert "'3x', '$NOPE', '$HOME'" in "".join(cell.error["traceback"])
+
+
+def test_no_logging_noise_in_cells():
+    """A fresh kernel's first table-drawing cell shows no SLF4J start-up warning."""
+    from conftest import Kernel
+    k = Kernel()
+    try:
+        cell = k.execute("%llamagic")
+        assert cell.status == "ok"
+        assert "SLF4J" not in cell.text, cell.text
+    finally:
+        k.shutdown()

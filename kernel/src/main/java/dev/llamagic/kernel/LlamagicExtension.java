@@ -20,6 +20,8 @@ public final class LlamagicExtension implements Extension {
 
     @Override
     public void install(BaseKernel kernel) {
+        // Tablesaw brings SLF4J without a provider: keep its start-up warning out of the user's first cell
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         String host = hostName();
         for (Commands.Info info : Commands.all(LlamagicExtension.class.getClassLoader())) {
             kernel.getMagicsRegistry().registerLineMagic(info.name(),
