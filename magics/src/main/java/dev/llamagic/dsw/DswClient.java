@@ -58,6 +58,10 @@ public final class DswClient {
      * no region/endpoint is known or no credentials are found.
      */
     public static DswClient connect(Context ctx, DswSettings settings, String prefix) {
+        if (settings.endpoint() == null && settings.instanceId() == null) {
+            throw new UserError(prefix + ": not inside a PAI-DSW instance (neither DSW_INSTANCE_ID nor REGION is set):"
+                    + " pass --region (and --instance dsw-...) and provide Alibaba Cloud credentials");
+        }
         if (settings.endpoint() == null) {
             throw new UserError(prefix + ": no region known: set REGION (e.g. cn-hangzhou, as PAI-DSW does inside an"
                     + " instance) or pass --region / --endpoint");
@@ -265,6 +269,10 @@ public final class DswClient {
 
     private String unreachable(Throwable cause) {
         String where = settings.endpoint();
+        while (cause != null && cause.getCause() != null && cause.getCause() != cause
+                && !(cause instanceof IOException)) {
+            cause = cause.getCause();
+        }
         if (cause instanceof SocketTimeoutException || cause instanceof InterruptedIOException) {
             return "no answer from " + where + " within " + READ_TIMEOUT.toSeconds() + " s; try again, or check --endpoint";
         }

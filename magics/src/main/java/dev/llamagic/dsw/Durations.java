@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 public final class Durations {
     private Durations() {}
 
-    private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?|s|secs?|seconds?)");
+    private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)");
 
     /** The duration, or an {@link IllegalArgumentException} whose message says what was wrong. */
     public static Duration parse(String text) {
