@@ -296,6 +296,15 @@ def test_unreachable_endpoint_is_one_line(dsw, fake):
     assert "%dsw info: cannot connect to 127.0.0.1:1" in line, line
 
 
+def test_plain_java_in_a_cell(dsw, fake):
+    cell = dsw.execute('var d = dev.llamagic.dsw.DswClient.connect(dev.llamagic.kernel.Cell.context());\n'
+                       'var i = d.instance();\n'
+                       'System.out.println(i.id() + " " + i.status() + " " + i.gpus() + " " + d.snapshots().size());')
+    assert cell.status == "ok", cell.error
+    assert re.fullmatch(r"%s Running NVIDIA A10 × 1 \d+\n" % INSTANCE, cell.stdout), cell.stdout
+    clean(fake)
+
+
 def test_cli_runs_dsw_too(fake, dirs):
     env = {**os.environ, **dsw_env(fake, dirs["home"], dirs["llamagic"])}
     ok = subprocess.run(["java", "-jar", JAR, "dsw", "info"], capture_output=True, text=True, timeout=60, env=env)
