@@ -105,6 +105,7 @@ def test_info_shows_this_instance_as_a_table(dsw, fake):
     cell = dsw.execute("%dsw info")
     assert cell.status == "ok", cell.error
     assert "<table" in cell.html and INSTANCE in cell.html
+    assert cell.stderr == "" and "SLF4J" not in cell.text, "no logging noise from the SDK"
     for shown in ["Running", "ecs.gn7i-c8g1.2xlarge", "NVIDIA A10 × 1", "8 vCPU · 30 GB",
                   "modelscope:1.25.0-pytorch2.6.0-gpu-py311-cu124-ubuntu22.04", "llm-lab (12345)", "cn-hangzhou"]:
         assert shown in cell.html, shown
