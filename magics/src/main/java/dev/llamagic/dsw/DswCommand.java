@@ -294,7 +294,12 @@ public class DswCommand extends MagicCommand {
             }
             if (in != null) {
                 dsw.setTimer(in);
-                DswTimer now = dsw.timer();
+                DswTimer now;
+                try {
+                    now = dsw.timer();
+                } catch (DswClient.ApiFailure e) {
+                    now = null; // set it is; reading it back (paidsw:GetInstanceShutdownTimer) is only a courtesy
+                }
                 p.out().print("auto-stop timer set: " + inst + " stops in " + Durations.format(in.toMillis())
                         + (now != null && now.dueTime() != null ? ", at " + now.dueTime() : ""));
                 return;
