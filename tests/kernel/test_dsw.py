@@ -366,6 +366,7 @@ def test_credentials_from_the_cli_config_file_and_the_credentials_uri(fake, tmp_
         k.shutdown()
 
     served = []
+    failing = []
 
     class Creds(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -373,8 +374,11 @@ def test_credentials_from_the_cli_config_file_and_the_credentials_uri(fake, tmp_
 
         def do_GET(self):
             served.append(self.path)
-            raw = json.dumps({"Code": "Success", "AccessKeyId": AK_ID, "AccessKeySecret": SECRET,
-                              "SecurityToken": "fake-sts-token", "Expiration": "2099-01-01T00:00:00Z"}).encode()
+            answer = {"Code": "Success", "AccessKeyId": AK_ID, "AccessKeySecret": SECRET,
+                      "SecurityToken": "fake-sts-token", "Expiration": "2099-01-01T00:00:00Z"}
+            if failing:
+                answer["Code"] = "Failed"
+            raw = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(raw)))
@@ -396,6 +400,12 @@ def test_credentials_from_the_cli_config_file_and_the_credentials_uri(fake, tmp_
         assert cell.status == "ok", cell.error
         assert served == ["/credentials"]
         assert fake.requests[n:], "signed with the STS credentials the URI gave"
+        failing.append(True)
+        bad = k.execute("%dsw timer", timeout=60)
+        line = one_line(bad)
+        assert "no Alibaba Cloud credentials found" in line and "ALIBABA_CLOUD_CREDENTIALS_URI: " in line, line
+        assert bad.stdout == "" and bad.stderr == "", "the SDK's own logger stays out of the cell"
+        assert SECRET not in json.dumps(bad.messages, default=str), "the server's raw answer is not echoed"
     finally:
         k.shutdown()
         server.shutdown()

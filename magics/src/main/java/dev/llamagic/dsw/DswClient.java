@@ -33,6 +33,10 @@ import java.util.Map;
  */
 public final class DswClient {
     public static final String VERSION = "2022-01-01";
+
+    static {
+        DswCredentials.quietSdkLogging();
+    }
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
 

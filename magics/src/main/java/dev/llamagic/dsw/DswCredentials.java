@@ -36,6 +36,23 @@ import java.util.function.Supplier;
  * class prints neither them nor a provider's raw answer.
  */
 public final class DswCredentials {
+    static {
+        quietSdkLogging();
+    }
+
+    /**
+     * Without an SLF4J provider, the SDK's own logger prints to System.out, which in a kernel is the cell: its
+     * warnings would break the one-line errors, and a failed credentials refresh logs the server's raw answer.
+     * Unless the user asked for SDK logs ({@code ALIBABA_CLOUD_SDK_LOG_LEVEL}), it stays silent; our own lines say
+     * what went wrong.
+     */
+    static void quietSdkLogging() {
+        String key = "ALIBABA_CLOUD_SDK_LOG_LEVEL";
+        if (System.getenv(key) == null && System.getProperty(key) == null) {
+            System.setProperty(key, "5"); // LogLevel.NOT_SET: nothing printed
+        }
+    }
+
     /** The whole chain gives up after this long. */
     public static final Duration CHAIN_LIMIT = Duration.ofSeconds(30);
 
