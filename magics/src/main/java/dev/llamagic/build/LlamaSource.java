@@ -140,9 +140,13 @@ public final class LlamaSource {
                 if (isCheckoutOf(c.dir(), c.commit())) return c;
                 Path part = partDir(c.dir());
                 out.print("cloning " + spec + " into " + c.dir());
-                runGit(ctx, prefix, null, "cloning the bundle", List.of("git", "clone", "--no-checkout", spec, part.toString()));
-                runGit(ctx, prefix, part, "checking out " + c.commit(), List.of("git", "checkout", "-q", "--detach", c.commit()));
-                Files.move(part, c.dir());
+                try {
+                    runGit(ctx, prefix, null, "cloning the bundle", List.of("git", "clone", "--no-checkout", spec, part.toString()));
+                    runGit(ctx, prefix, part, "checking out " + c.commit(), List.of("git", "checkout", "-q", "--detach", c.commit()));
+                    Files.move(part, c.dir());
+                } finally {
+                    deleteTree(part);
+                }
                 return c;
             }
             default -> {
@@ -151,7 +155,8 @@ public final class LlamaSource {
                 Path dir = srcDir(ctx).resolve(urlDirName());
                 Path part = partDir(dir);
                 Files.createDirectories(part);
-                try (Progress bar = out.progress("fetching llama.cpp " + ref + " from " + spec, 100, Progress.Unit.COUNT)) {
+                try (PartCleanup cleanup = () -> deleteTree(part);
+                     Progress bar = out.progress("fetching llama.cpp " + ref + " from " + spec, 100, Progress.Unit.COUNT)) {
                     runGit(ctx, prefix, part, "git init", List.of("git", "init", "-q"));
                     runGit(ctx, prefix, part, "git remote add", List.of("git", "remote", "add", "origin", spec));
                     runGitWithProgress(ctx, prefix, part, "fetching " + ref + " from " + spec,
@@ -159,11 +164,17 @@ public final class LlamaSource {
                     runGit(ctx, prefix, part, "checking out " + ref, List.of("git", "checkout", "-q", "--detach", "FETCH_HEAD"));
                     ChildProcess.Result head = git(part, "rev-parse", "HEAD");
                     bar.finish("commit " + head.output().trim());
+                    Files.move(part, dir);
                 }
-                Files.move(part, dir);
                 return existing(ctx, prefix).orElseThrow(() -> new UserError(prefix + ": cloning " + spec + " left no checkout at " + dir));
             }
         }
+    }
+
+    /** Removes a half-made checkout whatever happened (after a successful move there is nothing left to remove). */
+    private interface PartCleanup extends AutoCloseable {
+        @Override
+        void close() throws IOException;
     }
 
     private Path partDir(Path dir) throws IOException {
