@@ -324,12 +324,13 @@ public final class LlamaBuilder {
             ctx.checkInterrupted(prefix);
             ChildProcess.Result r = probe(List.of(exe.toString(), "--version"));
             appendLog(log, "==== llamagic verify: " + exe + " --version (exit " + r.exit() + ")\n" + r.output().strip());
-            if (!r.ok()) {
+            // llama-quantize knows no --version: it prints its usage and exits 1, which still proves it loads and runs
+            boolean usage = r.exit() == 1 && r.output().lines().limit(5).anyMatch(l -> l.toLowerCase(Locale.ROOT).contains("usage:"));
+            if (!r.ok() && !usage) {
                 throw new UserError(prefix + ": the built " + t + " does not run: " + t + " --version exited with "
                         + r.exit() + ": " + lastLine(r.output()) + " (log: " + log + ")");
             }
-            if (version.isEmpty()) version = r.output().lines().filter(l -> l.startsWith("version")).findFirst()
-                    .orElse(firstLine(r.output()));
+            if (version.isEmpty()) version = r.output().lines().filter(l -> l.startsWith("version:")).findFirst().orElse("");
         }
         ctx.checkInterrupted(prefix);
         Path server = bin.resolve("llama-server");
@@ -363,7 +364,9 @@ public final class LlamaBuilder {
                 in = true;
                 continue;
             }
-            if (in && !l.isBlank() && Character.isWhitespace(l.charAt(0))) devices.add(l.trim());
+            if (in && !l.isBlank() && Character.isWhitespace(l.charAt(0))) {
+                if (!l.trim().equals("(none)")) devices.add(l.trim());
+            }
             else if (in && !l.isBlank()) in = false;
         }
         return devices;
