@@ -85,7 +85,12 @@ public final class LlamaBuilder {
         Files.createDirectories(builds);
         Path lockFile = builds.resolve(plan.key() + ".lock");
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = tryLock(ch, plan)) {
+             FileLock lock = lock(ch, plan)) {
+            if (!opts.rebuild()) {
+                // another kernel may have finished this very build while we waited for the lock
+                Optional<LlamaInstall> hit = cached(plan);
+                if (hit.isPresent()) return hit(plan, hit.get(), t0);
+            }
             LlamaInstall install = buildLocked(plan, source, opts.rebuild());
             double seconds = (System.nanoTime() - t0) / 1e9;
             report(install, false);
@@ -116,14 +121,28 @@ public final class LlamaBuilder {
         return new BuildPlan.Machine(cmake.toString(), ninja, Runtime.getRuntime().availableProcessors(), cuda);
     }
 
-    private FileLock tryLock(FileChannel ch, BuildPlan plan) throws IOException {
-        try {
-            FileLock l = ch.tryLock();
-            if (l != null) return l;
-        } catch (OverlappingFileLockException e) {
-            // held by this JVM: another cell is building the same thing
+    /** The build directory's lock; while another process (another kernel, a terminal) builds the same key, waits for it. */
+    private FileLock lock(FileChannel ch, BuildPlan plan) throws IOException {
+        boolean said = false;
+        while (true) {
+            try {
+                FileLock l = ch.tryLock();
+                if (l != null) return l;
+            } catch (OverlappingFileLockException e) {
+                // held by another cell of this JVM: the same as another process
+            }
+            if (!said) {
+                out.print(prefix + ": another build of " + plan.key() + " is running (another kernel or terminal): waiting for it");
+                said = true;
+            }
+            ctx.checkInterrupted(prefix);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ctx.checkInterrupted(prefix);
+            }
         }
-        throw new UserError(prefix + ": another %build-llama is building " + plan.key() + " right now: wait for it to finish");
     }
 
     /** A verified build with this key that has every target asked for, its binaries still in place. */
