@@ -114,6 +114,15 @@ def test_cli_cache_hit(llama_build):
     assert "answered from the cache" in out.stdout and llama_build["key"] in out.stdout
 
 
+def test_help_and_unknown_flag(kernel):
+    cell = kernel.execute("%build-llama --help")
+    assert cell.status == "ok"
+    assert "Usage: build-llama" in cell.text and "--cuda" in cell.text and "为本机 GPU" in cell.text
+    bad = kernel.execute("%build-llama --gpu")
+    assert error_lines(bad)[-1].endswith("%build-llama: Unknown option: '--gpu' (see %build-llama --help)")
+    assert len(error_lines(bad)) == 1
+
+
 def test_cuda_without_toolkit_is_one_line(kernel):
     if shutil.which("nvcc") or os.path.exists("/usr/local/cuda/bin/nvcc") or os.environ.get("CUDA_HOME"):
         pytest.skip("this machine has a CUDA toolkit")
