@@ -246,7 +246,7 @@ def test_interrupt_kills_every_build_process_and_a_rerun_resumes(tmp_path):
         seen = watcher.close()
         assert state["sent"], "the build finished before it could be interrupted"
         assert first.status == "error"
-        assert "was interrupted" in error_lines(first)[-1]
+        assert "interrupted" in error_lines(first)[-1].lower()
         names = {comm for _, comm in seen.values()}
         assert {"cmake", "ninja"} <= names, names
         assert names & {"cc1", "cc1plus"}, names
