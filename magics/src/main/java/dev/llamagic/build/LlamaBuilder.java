@@ -67,6 +67,8 @@ public final class LlamaBuilder {
         BuildPlan.Machine machine = machine(opts);
         Path builds = Llama.buildsDir(ctx);
 
+        // What cannot work here (--cuda without toolkit or GPU) fails now, before anything is fetched.
+        BuildPlan.of(prefix, opts, Path.of("."), "unknown", builds, machine);
         // The cache check first, without cloning or fetching when the commit is known already.
         Optional<LlamaSource.Checkout> known = source.existing(ctx, prefix);
         if (known.isPresent() && !opts.rebuild()) {
