@@ -101,6 +101,13 @@ def test_second_run_hits_the_cache(kernel, llama_build):
     found = kernel.execute('System.out.println(dev.llamagic.build.Llama.latest(dev.llamagic.kernel.Cell.context()).binary("llama-server"));')
     assert found.status == "ok", found.error
     assert found.stdout.strip() == os.path.join(llama_build["bin"], "llama-server")
+    # the Java API beside the magic: the same cache hit, returning the install
+    api = kernel.execute('var inst = dev.llamagic.build.Llama.build(dev.llamagic.kernel.Cell.context(), '
+                         'dev.llamagic.build.BuildOptions.defaults().withSource("%s").cpu()); '
+                         'System.out.println("API " + inst.binary("llama-cli") + " " + inst.key());' % LLAMA_BUNDLE)
+    assert api.status == "ok", api.error
+    assert "API %s %s" % (os.path.join(llama_build["bin"], "llama-cli"), llama_build["key"]) in api.stdout
+    assert "answered from the cache" in api.stdout
     listed = kernel.execute("%build-llama --list")
     assert listed.status == "ok" and llama_build["key"] in listed.html
 
