@@ -261,7 +261,9 @@ public final class LlamaSource {
             if (exit != 0) {
                 if (bar != null) bar.fail("git failed");
                 List<String> tail = p.tail(3);
-                throw new UserError(prefix + ": " + what + " failed: " + String.join(" / ", tail) + " (log: " + log + ")");
+                boolean offline = tail.stream().anyMatch(l -> l.contains("Could not resolve host") || l.contains("unable to access"));
+                throw new UserError(prefix + ": " + what + " failed: " + String.join(" / ", tail) + " (log: " + log + ")"
+                        + (offline ? "; without network, pass --source with a llama.cpp directory or git bundle" : ""));
             }
         }
     }
