@@ -64,15 +64,17 @@ def test_real_build_through_the_magic(llama_build):
     assert sorted(info["targets"]) == ["llama-bench", "llama-cli", "llama-quantize", "llama-server"]
     assert info["version"].startswith("version:"), info["version"]
     if llama_build["built"]:
-        # it compiled in this session: one progress bar, redrawn in place with ninja's [n/m], ending full
+        # it built in this session: one progress bar, redrawn in place with ninja's [n/m], ending full
         bars = [m for m in cell.of("display_data") if "llamagic-progress" in m["content"]["data"].get("text/html", "")]
         assert len(bars) == 1
         display_id = bars[0]["content"]["transient"]["display_id"]
         updates = [u for u in cell.of("update_display_data") if u["content"]["transient"]["display_id"] == display_id]
-        counts = bar_counts(updates)
-        assert len(counts) >= 5 and counts[-1][0] == counts[-1][1] > 100, counts[-5:]
-        assert [d for d, _ in counts] == sorted(d for d, _ in counts)
         assert 'data-state="done"' in updates[-1]["content"]["data"]["text/html"]
+        counts = bar_counts(updates)
+        # (no counts at all when an earlier, interrupted run had compiled everything: ninja has nothing to do)
+        if counts:
+            assert counts[-1][0] == counts[-1][1], counts[-5:]
+            assert [d for d, _ in counts] == sorted(d for d, _ in counts)
 
 
 def test_built_llama_server_runs(llama_build):

@@ -2,6 +2,7 @@ package dev.llamagic.build;
 
 import dev.llamagic.command.ChildProcess;
 import dev.llamagic.command.Context;
+import dev.llamagic.command.Html;
 import dev.llamagic.command.Notebook;
 import dev.llamagic.command.Progress;
 import dev.llamagic.command.UserError;
@@ -27,8 +28,6 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import tech.tablesaw.api.StringColumn;
-import tech.tablesaw.api.Table;
 
 /**
  * Builds llama.cpp: source → plan → CMake configure → {@code cmake --build} (progress from ninja's {@code [n/m]}
@@ -187,7 +186,11 @@ public final class LlamaBuilder {
         Map<String, String> env = new HashMap<>();
         env.put("NINJA_STATUS", "[%f/%t] ");
         String title = "building llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ")";
-        try (Progress bar = out.progress(title, 0, Progress.Unit.STEPS)) {
+        // compile time summed over the runs that made this directory (an interrupted build resumes)
+        Path timeFile = dir.resolve("llamagic-build-seconds");
+        double earlier = readSeconds(timeFile);
+        try (Progress bar = out.progress(title, 0, Progress.Unit.STEPS);
+             AutoCloseableSeconds spent = () -> writeSeconds(timeFile, earlier + (System.nanoTime() - t0) / 1e9)) {
             bar.detail("configuring (cmake)");
             appendLog(log, "==== " + LocalDateTime.now() + " llamagic: " + String.join(" ", plan.configure()));
             List<String> unused = new ArrayList<>();
@@ -236,11 +239,34 @@ public final class LlamaBuilder {
                 }
                 throw failure("the build failed (exit " + exit + ")", log);
             }
-            double buildSeconds = (System.nanoTime() - t0) / 1e9;
-            bar.finish("compiled in " + Units.duration(buildSeconds) + "; verifying");
+            double thisRun = (System.nanoTime() - t0) / 1e9;
+            double buildSeconds = earlier + thisRun;
+            bar.finish("compiled in " + Units.duration(thisRun) + (earlier > 0 ? " (" + Units.duration(buildSeconds)
+                    + " with the earlier runs)" : "") + "; verifying");
             LlamaInstall install = verify(plan, source, buildSeconds, log);
             install.write(marker);
             return install;
+        }
+    }
+
+    private interface AutoCloseableSeconds extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static double readSeconds(Path f) {
+        try {
+            return Double.parseDouble(Files.readString(f).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void writeSeconds(Path f, double seconds) {
+        try {
+            Files.writeString(f, String.format(Locale.ROOT, "%.1f%n", seconds));
+        } catch (IOException ignored) {
+            // only the reported build time suffers
         }
     }
 
@@ -393,25 +419,34 @@ public final class LlamaBuilder {
         return devices;
     }
 
-    /** The verification table: commit, backends, devices, CUDA archs, build time, binary paths. */
+    /**
+     * The verification table: commit, backends, devices, CUDA archs, build time, binary paths. Drawn without
+     * Tablesaw (whose first use costs a second or more on a busy machine) so a cache hit stays fast; the HTML is
+     * the same shape as {@link dev.llamagic.command.Html#table}.
+     */
     void report(LlamaInstall i, boolean cached) {
-        Table t = Table.create("llama.cpp build " + i.key() + (cached ? " (cached)" : ""),
-                StringColumn.create("what"), StringColumn.create("value"));
-        add(t, "commit", i.commit());
-        add(t, "source", i.source());
-        add(t, "version", i.version());
-        add(t, "backends", String.join(", ", backendsBuilt(i.binDir())));
-        add(t, "devices seen", i.devices().isEmpty() ? "none (CPU only)" : String.join("; ", i.devices()));
-        add(t, "CUDA archs", i.cudaArchs().isEmpty() ? "-" : i.cudaArchs());
-        add(t, "build time", i.buildSeconds() > 0 ? Units.duration(i.buildSeconds()) : "-");
-        add(t, "built at", i.builtAt().toString());
-        for (String target : i.targets()) add(t, target, i.binDir().resolve(target).toString());
-        out.table(t);
-    }
-
-    private static void add(Table t, String what, String value) {
-        t.stringColumn(0).append(what);
-        t.stringColumn(1).append(value == null ? "" : value);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"commit", i.commit()});
+        rows.add(new String[] {"source", i.source()});
+        rows.add(new String[] {"version", i.version()});
+        rows.add(new String[] {"backends", String.join(", ", backendsBuilt(i.binDir()))});
+        rows.add(new String[] {"devices seen", i.devices().isEmpty() ? "none (CPU only)" : String.join("; ", i.devices())});
+        rows.add(new String[] {"CUDA archs", i.cudaArchs().isEmpty() ? "-" : i.cudaArchs()});
+        rows.add(new String[] {"build time", i.buildSeconds() > 0 ? Units.duration(i.buildSeconds()) : "-"});
+        rows.add(new String[] {"built at", i.builtAt().toString()});
+        for (String target : i.targets()) rows.add(new String[] {target, i.binDir().resolve(target).toString()});
+        String title = "llama.cpp build " + i.key() + (cached ? " (cached)" : "");
+        StringBuilder html = new StringBuilder("<div class=\"llamagic-table\"><div class=\"llamagic-table-title\"><b>")
+                .append(Html.escape(title)).append("</b></div><table class=\"dataframe\"><thead><tr><th>what</th><th>value</th></tr></thead><tbody>");
+        int w = 4;
+        for (String[] r : rows) w = Math.max(w, r[0].length());
+        StringBuilder text = new StringBuilder(title).append('\n');
+        for (String[] r : rows) {
+            html.append("<tr><td>").append(Html.escape(r[0])).append("</td><td>").append(Html.escape(r[1])).append("</td></tr>");
+            text.append(String.format(Locale.ROOT, "  %-" + w + "s  %s%n", r[0], r[1]));
+        }
+        html.append("</tbody></table></div>");
+        out.html(html.toString(), text.toString().stripTrailing());
     }
 
     /** The ggml backend libraries next to the binaries: ggml-cpu, ggml-cuda, ... */

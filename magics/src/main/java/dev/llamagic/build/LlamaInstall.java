@@ -44,7 +44,9 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
     }
 
     public static final String MARKER = "llamagic-build.json";
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
+    // no module scan (findAndRegisterModules walks the whole shaded jar: a second on a busy machine); the
+    // stored shape is plain strings and numbers
+    private static final ObjectMapper JSON = new ObjectMapper()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
