@@ -125,3 +125,47 @@ def tiny_model(tmp_path_factory):
     gguf_path = out / "tiny-qwen3-F32.gguf"
     tiny_qwen3.generate(str(model_dir), gguf_out=str(gguf_path), llama_src=LLAMA_SRC)
     return {"dir": str(model_dir), "gguf": str(gguf_path)}
+
+
+# ---- %build-llama: one real CPU build of llama.cpp for the whole session (tests/kernel/test_build_llama.py) ----
+
+LLAMA_BUILD_TIMEOUT = 40 * 60  # a cold CPU build takes ~4-8 min on 2 idle cores, far longer on a shared machine
+LLAMA_BUILD_CELL = "%build-llama --source {bundle} --cpu"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Whichever test first asks for llama_build runs the build in its setup: give those tests the build's time."""
+    for item in items:
+        if "llama_build" in getattr(item, "fixturenames", ()) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(LLAMA_BUILD_TIMEOUT + 600))
+
+
+@pytest.fixture(scope="session")
+def llama_build():
+    """A CPU build of llama.cpp from the test bundle (conftest.LLAMA_BUNDLE) in TEST_HOME, made by running the magic
+    itself in a real kernel (a cache hit after the first run). Later kernels find it through Llama.latest.
+    Returns {"bin": dir of llama-server etc., "key": cache key, "cell": the build cell (Cell), "text": its text,
+    "built": whether this run compiled (False: answered from the cache), "wall": seconds the cell took}.
+    With LLAMAGIC_LLAMA_BIN set, nothing is built: {"bin": that dir, "cell": None, "built": False, ...}."""
+    import json
+    import re
+    env_bin = os.environ.get("LLAMAGIC_LLAMA_BIN")
+    if env_bin:
+        return {"bin": env_bin, "key": None, "cell": None, "text": "", "built": False, "wall": 0.0}
+    k = Kernel()
+    try:
+        started = time.monotonic()
+        cell = k.execute(LLAMA_BUILD_CELL.format(bundle=LLAMA_BUNDLE), timeout=LLAMA_BUILD_TIMEOUT)
+        wall = time.monotonic() - started
+    finally:
+        k.shutdown()
+    if cell.status != "ok":
+        pytest.fail("%%build-llama failed: %s" % "\n".join((cell.error or {}).get("traceback", [])), pytrace=False)
+    m = re.search(r"llama\.cpp build (\S+)", cell.text)
+    assert m, cell.text
+    key = m.group(1)
+    marker = os.path.join(TEST_HOME, "llama.cpp", "builds", key, "llamagic-build.json")
+    with open(marker) as f:
+        info = json.load(f)
+    return {"bin": info["binDir"], "key": key, "cell": cell, "text": cell.text,
+            "built": "built and verified" in cell.text, "wall": wall, "marker": info}

@@ -22,6 +22,19 @@ public final class Llama {
         return ctx.home().resolve("llama.cpp").resolve("builds");
     }
 
+    /**
+     * Builds llama.cpp as {@code %build-llama} does (or answers from the cache), reporting into the context's
+     * notebook, and returns the verified install: {@code Llama.build(Cell.context(), BuildOptions.defaults().cpu())}.
+     */
+    public static LlamaInstall build(Context ctx, BuildOptions options) throws IOException {
+        return new LlamaBuilder(ctx, dev.llamagic.command.Commands.prefix("build-llama", null, ctx)).build(options).install();
+    }
+
+    /** {@link #build(Context, BuildOptions)} with the defaults: upstream, pinned release, CUDA when possible. */
+    public static LlamaInstall build(Context ctx) throws IOException {
+        return build(ctx, BuildOptions.defaults());
+    }
+
     /** Every verified build, newest first. */
     public static List<LlamaInstall> installs(Context ctx) {
         Path builds = buildsDir(ctx);

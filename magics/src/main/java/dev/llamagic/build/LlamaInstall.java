@@ -21,13 +21,34 @@ import java.util.List;
  * @param devices  devices the built binaries listed (e.g. "CUDA0: NVIDIA A10 (22731 MiB free)")
  * @param key      the cache key (commit + backend + archs + options)
  * @param builtAt  when the build finished
+ * @param targets  the targets built (empty when unknown)
+ * @param buildSeconds how long the build took (configure + compile), 0 when unknown
+ * @param version  what {@code llama-server --version} printed (first line), "" when unknown
+ * @param source   where the source came from (URL @ ref, directory, bundle), "" when unknown
  */
 public record LlamaInstall(Path binDir, String commit, String backend, String cudaArchs, List<String> devices,
-                           String key, Instant builtAt) {
+                           String key, Instant builtAt, List<String> targets, double buildSeconds, String version,
+                           String source) {
+
+    public LlamaInstall {
+        devices = List.copyOf(devices == null ? List.of() : devices);
+        targets = List.copyOf(targets == null ? List.of() : targets);
+        cudaArchs = cudaArchs == null ? "" : cudaArchs;
+        version = version == null ? "" : version;
+        source = source == null ? "" : source;
+    }
+
+    public LlamaInstall(Path binDir, String commit, String backend, String cudaArchs, List<String> devices,
+                        String key, Instant builtAt) {
+        this(binDir, commit, backend, cudaArchs, devices, key, builtAt, List.of(), 0, "", "");
+    }
 
     public static final String MARKER = "llamagic-build.json";
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    // no module scan (findAndRegisterModules walks the whole shaded jar: a second on a busy machine); the
+    // stored shape is plain strings and numbers
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** The path of one of the built programs, e.g. {@code binary("llama-server")}; fails in one line if absent. */
     public Path binary(String name) {
@@ -52,7 +73,8 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
     public static LlamaInstall read(Path file) throws IOException {
         Stored s = JSON.readValue(file.toFile(), Stored.class);
         return new LlamaInstall(Path.of(s.binDir), s.commit, s.backend, s.cudaArchs == null ? "" : s.cudaArchs,
-                s.devices == null ? List.of() : s.devices, s.key, s.builtAt == null ? Instant.EPOCH : Instant.parse(s.builtAt));
+                s.devices == null ? List.of() : s.devices, s.key, s.builtAt == null ? Instant.EPOCH : Instant.parse(s.builtAt),
+                s.targets, s.buildSeconds, s.version, s.source);
     }
 
     /** The JSON shape on disk (plain strings, so the file stays readable and stable). */
@@ -64,6 +86,10 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
         public List<String> devices;
         public String key;
         public String builtAt;
+        public List<String> targets;
+        public double buildSeconds;
+        public String version;
+        public String source;
 
         public Stored() {}
 
@@ -75,6 +101,10 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
             devices = i.devices;
             key = i.key;
             builtAt = i.builtAt.toString();
+            targets = i.targets;
+            buildSeconds = i.buildSeconds;
+            version = i.version;
+            source = i.source;
         }
     }
 }

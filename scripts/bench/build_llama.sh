@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Cold build of llama.cpp (CPU) through %build-llama vs the same CMake commands typed by hand, and the warm re-run.
+# Both sides build the same source directory with the same configure and build commands (read off
+# `build-llama --dry-run`), each into a fresh build directory; llamagic's time includes the JVM start, the
+# planning and the verification of the binaries. Usage: scripts/bench/build_llama.sh [rounds] (default 1).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+jar="$here/kernel/target/llamagic.jar"
+rounds="${1:-1}"
+test_home="${LLAMAGIC_TEST_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/llamagic-test}"
+src="${BENCH_LLAMA_SRC:-$test_home/src/llama.cpp}"
+bench_home="${BENCH_HOME:-${TMPDIR:-/tmp}/llamagic-bench}"
+[ -f "$jar" ] || { echo "build the jar first: ./mvnw -q -B package -DskipTests"; exit 1; }
+[ -d "$src" ] || { echo "no llama.cpp source at $src (run tests/prepare/10-llama-source.sh)"; exit 1; }
+mkdir -p "$bench_home"
+# a copy: rebuilding the project while this runs must not pull the jar from under the running JVM
+cp "$jar" "$bench_home/llamagic.jar" && jar="$bench_home/llamagic.jar"
+export LLAMAGIC_HOME="$bench_home/home"
+unset LLAMAGIC_LLAMA_BIN
+magic=(java -jar "$jar" build-llama --source "$src" --cpu)
+
+plan="$("${magic[@]}" --dry-run)"
+configure="$(sed -n 's/^configure: //p' <<<"$plan")"
+build="$(sed -n 's/^build:     //p' <<<"$plan")"
+key="$(sed -n 's/^key: *//p' <<<"$plan")"
+by_hand_dir="$bench_home/by-hand"
+configure_by_hand="${configure//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
+build_by_hand="${build//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
+
+now() { date +%s.%N; }
+secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
+
+echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg); source $src"
+echo "by hand: $configure_by_hand && $build_by_hand"
+echo "llamagic: ${magic[*]} --rebuild"
+ratios=()
+for r in $(seq 1 "$rounds"); do
+  t0=$(now)
+  "${magic[@]}" --rebuild > "$bench_home/llamagic-$r.log" 2>&1
+  t1=$(now)
+  rm -rf "$by_hand_dir"
+  { $configure_by_hand && $build_by_hand; } > "$bench_home/by-hand-$r.log" 2>&1
+  t2=$(now)
+  a=$(secs "$t0" "$t1"); b=$(secs "$t1" "$t2")
+  ratio=$(python3 -c "print(f'{$a / $b:.3f}')")
+  ratios+=("$ratio")
+  echo "round $r: llamagic cold build ${a} s, by hand ${b} s, ratio ${ratio} (load now $(cut -d' ' -f1 /proc/loadavg))"
+done
+t0=$(now)
+warm="$("${magic[@]}")"
+t1=$(now)
+echo "warm re-run: $(secs "$t0" "$t1") s wall (JVM start included); the command itself: $(grep -o 'answered from the cache in [0-9.]* s' <<<"$warm")"
+echo "ratios: ${ratios[*]}"
