@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
                 "从魔搭 ModelScope 下载模型：多连接分段并行、sha256 校验、可断点续传。"},
         footer = {"", "Same flags and on-disk layout as `modelscope download`. Endpoint: --endpoint, else "
                 + "MODELSCOPE_ENDPOINT, else MODELSCOPE_DOMAIN, else https://www.modelscope.cn.",
-                "Example: %ms-download Qwen/Qwen3-0.6B --include '*.json' '*.safetensors'"})
+                "Example: %%ms-download Qwen/Qwen3-0.6B --include '*.json' '*.safetensors'"})
 public class MsDownloadCommand extends MagicCommand {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "owner/name, e.g. Qwen/Qwen3-4B")
