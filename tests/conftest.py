@@ -125,3 +125,23 @@ def tiny_model(tmp_path_factory):
     gguf_path = out / "tiny-qwen3-F32.gguf"
     tiny_qwen3.generate(str(model_dir), gguf_out=str(gguf_path), llama_src=LLAMA_SRC)
     return {"dir": str(model_dir), "gguf": str(gguf_path)}
+
+
+# ---- %ms-download: the fake ModelScope hub (tests/fixtures/fake_hub.py), started in-process on loopback
+
+@pytest.fixture
+def fake_hub_factory():
+    """fake_hub_factory(models_dir, **FakeHub kwargs) -> a started FakeHub (hub.url), stopped after the test."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+    import fake_hub
+    hubs = []
+
+    def start(models_dir, **kw):
+        hub = fake_hub.FakeHub(str(models_dir), **kw).start()
+        hubs.append(hub)
+        return hub
+
+    yield start
+    for hub in hubs:
+        hub.stop()
