@@ -48,6 +48,10 @@ public final class Patterns {
             if (r == null) continue;
             for (String p : r.split(",")) {
                 p = p.strip();
+                // shell habit: --include '*.json' arrives with its quotes in a notebook magic
+                if (p.length() >= 2 && (p.startsWith("'") && p.endsWith("'") || p.startsWith("\"") && p.endsWith("\""))) {
+                    p = p.substring(1, p.length() - 1).strip();
+                }
                 if (p.isEmpty()) continue;
                 out.add(p.endsWith("/") ? p + "*" : p);
             }

@@ -57,6 +57,11 @@ class PatternsTest {
     }
 
     @Test
+    void shellQuotesAreDropped() {
+        assertEquals(List.of("*.json", "a b"), new Patterns(List.of("'*.json'", "\"a b\""), List.of()).include());
+    }
+
+    @Test
     void caseSensitiveLikePosixFnmatch() {
         assertFalse(new Patterns(List.of("*.JSON"), List.of()).selects("config.json"));
     }
