@@ -85,6 +85,7 @@ public final class SnapshotDownloader {
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private volatile boolean cancelled;
     private final Object lock = new Object();
+    private ExecutorService hashers;
 
     /**
      * @param stopRequested polled often; true stops every transfer (the cell was interrupted)
@@ -109,7 +110,7 @@ public final class SnapshotDownloader {
         final ReentrantLock hashLock = new ReentrantLock();
         FileChannel channel;
         MessageDigest md;
-        long hashed;
+        volatile long hashed;
         int next;          // next range to dispatch
         int finished;      // ranges finished
         int running;       // ranges in flight
@@ -195,22 +196,44 @@ public final class SnapshotDownloader {
             return p;
         }
 
-        /** Bytes [pos, pos+n) of range i arrived and were written. */
-        void wrote(int i, long pos, byte[] buf, int n) throws IOException {
+        final java.util.concurrent.atomic.AtomicBoolean hashing = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** Bytes [pos, pos+n) of range i arrived and were written; {@code data} holds them (position..limit). */
+        void wrote(int i, long pos, ByteBuffer data, int n) {
             synchronized (this) {
                 done[i] += n;
                 fetched += n;
             }
-            if (hashLock.tryLock()) {
+            if (pos == hashed && hashLock.tryLock()) {
                 try {
                     if (pos == hashed) {
-                        md.update(buf, 0, n);
+                        md.update(data);
                         hashed += n;
                     }
-                    catchUp(64L << 20);
                 } finally {
                     hashLock.unlock();
                 }
+            }
+            if (prefix() > hashed && hashing.compareAndSet(false, true)) {
+                hashers.execute(this::hashBehind);
+            }
+        }
+
+        /** On a hasher thread: hashes the written prefix from the page cache right behind the download. */
+        private void hashBehind() {
+            try {
+                while (true) {
+                    hashLock.lock();
+                    try {
+                        catchUp(Long.MAX_VALUE);
+                    } finally {
+                        hashLock.unlock();
+                    }
+                    hashing.set(false);
+                    if (cancelled || prefix() <= hashed || !hashing.compareAndSet(false, true)) return;
+                }
+            } catch (IOException e) {
+                hashing.set(false); // finishHash() reads it again and reports
             }
         }
 
@@ -464,6 +487,7 @@ public final class SnapshotDownloader {
         List<Job> active = new ArrayList<>();
         Semaphore slots = new Semaphore(opt.connections());
         ExecutorService pool = Executors.newFixedThreadPool(opt.connections(), daemon("llamagic-fetch"));
+        hashers = Executors.newFixedThreadPool(Math.max(1, Math.min(opt.maxWorkers(), jobs.size())), daemon("llamagic-sha256"));
         long lastJournal = System.nanoTime();
         boolean interrupted = false;
         try {
@@ -601,6 +625,12 @@ public final class SnapshotDownloader {
             } catch (InterruptedException e) {
                 pool.shutdownNow();
             }
+            hashers.shutdown();
+            try {
+                hashers.awaitTermination(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                hashers.shutdownNow();
+            }
             for (Job j : jobs) {
                 if (!j.complete) j.saveJournal();
                 j.closeChannel();
@@ -618,7 +648,7 @@ public final class SnapshotDownloader {
     private void fetchRange(Job job, int i, Progress bar) throws IOException {
         RangePlan.Range r = job.ranges.get(i);
         int failures = 0;
-        byte[] buf = new byte[BUFFER];
+        ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
         while (true) {
             if (cancelled) throw new IOException("cancelled");
             long from;
@@ -633,25 +663,27 @@ public final class SnapshotDownloader {
                 long skip = bodyOffset(job, resp, from, r.end());
                 ResponseBody body = resp.body();
                 if (body == null) throw new EOFException("empty body");
-                InputStream in = body.byteStream();
-                while (skip > 0) {
-                    long n = in.skip(skip);
-                    if (n <= 0) {
-                        if (in.read() < 0) throw new EOFException("body ended before byte " + from);
-                        n = 1;
+                if (skip > 0) {
+                    // a 200 without Content-Range: the body starts at byte 0, so read past what we have
+                    try {
+                        body.source().skip(skip);
+                    } catch (EOFException e) {
+                        throw new EOFException("body ended before byte " + from);
                     }
-                    skip -= n;
                 }
+                okio.BufferedSource src = body.source();
                 long pos = from;
                 while (pos <= r.end()) {
                     if (cancelled) throw new IOException("cancelled");
-                    int want = (int) Math.min(buf.length, r.end() - pos + 1);
-                    int n = in.read(buf, 0, want);
+                    buf.clear();
+                    buf.limit((int) Math.min(buf.capacity(), r.end() - pos + 1));
+                    int n = src.read(buf);
                     if (n < 0) throw new EOFException("connection closed at byte " + pos + " of " + job.file.path());
                     if (n == 0) continue;
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    buf.flip();
                     long at = pos;
-                    while (bb.hasRemaining()) at += job.channel.write(bb, at);
+                    while (buf.hasRemaining()) at += job.channel.write(buf, at);
+                    buf.flip();
                     job.wrote(i, pos, buf, n);
                     bar.add(n);
                     pos += n;
@@ -752,7 +784,6 @@ public final class SnapshotDownloader {
             }
             return;
         }
-        job.channel.force(true);
         job.closeChannel();
         Files.createDirectories(job.target.getParent());
         Files.move(job.staging, job.target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
