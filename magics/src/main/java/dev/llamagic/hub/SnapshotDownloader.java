@@ -290,19 +290,24 @@ public final class SnapshotDownloader {
             }
         }
 
-        /** Throws away the staging bytes after a sha256 mismatch; the ranges are fetched again. */
-        synchronized void reset() throws IOException {
-            java.util.Arrays.fill(done, 0);
-            channel.truncate(0);
+        /**
+         * Throws away the staging bytes after a sha256 mismatch; the ranges are fetched again.
+         * Lock order everywhere: hashLock, then the job's monitor.
+         */
+        void reset() throws IOException {
             hashLock.lock();
             try {
+                synchronized (this) {
+                    java.util.Arrays.fill(done, 0);
+                    next = 0;
+                    finished = 0;
+                }
+                channel.truncate(0);
                 md = sha256();
                 hashed = 0;
             } finally {
                 hashLock.unlock();
             }
-            next = 0;
-            finished = 0;
             Files.deleteIfExists(journal);
         }
     }
