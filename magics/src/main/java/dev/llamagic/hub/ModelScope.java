@@ -130,8 +130,14 @@ public final class ModelScope {
             VerifiedRecord record = VerifiedRecord.load(layout.root());
             SnapshotDownloader d = new SnapshotDownloader(client, o.tuning,
                     () -> ctx.cancelled() || Thread.currentThread().isInterrupted(), label).createdAt(chosen.createdAt());
-            SnapshotDownloader.Result result = d.download(owner, name, rev, selected, layout,
-                    (title, total) -> ctx.notebook().progress(title, total, dev.llamagic.command.Progress.Unit.BYTES), record);
+            SnapshotDownloader.Result result;
+            try {
+                result = d.download(owner, name, rev, selected, layout,
+                        (title, total) -> ctx.notebook().progress(title, total, dev.llamagic.command.Progress.Unit.BYTES), record);
+            } catch (IOException e) {
+                if (ctx.cancelled() || Thread.currentThread().isInterrupted()) throw new Interrupted(label);
+                throw new HubException(0, "cannot write to " + layout.root() + ": " + e.getMessage());
+            }
             if (report) report(ctx, repo, result);
             return result;
         } catch (IOException e) {

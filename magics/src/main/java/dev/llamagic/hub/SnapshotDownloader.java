@@ -680,18 +680,33 @@ public final class SnapshotDownloader {
                 long pos = from;
                 while (pos <= r.end()) {
                     if (cancelled) throw new IOException("cancelled");
+                    // fill the whole buffer first (okio hands out 8 KiB segments): one write, one hash step per 256 KiB
                     buf.clear();
                     buf.limit((int) Math.min(buf.capacity(), r.end() - pos + 1));
-                    int n = src.read(buf);
-                    if (n < 0) throw new EOFException("connection closed at byte " + pos + " of " + job.file.path());
-                    if (n == 0) continue;
-                    buf.flip();
-                    long at = pos;
-                    while (buf.hasRemaining()) at += job.channel.write(buf, at);
-                    buf.flip();
-                    job.wrote(i, pos, buf, n);
-                    bar.add(n);
-                    pos += n;
+                    boolean eof = false;
+                    while (buf.hasRemaining()) {
+                        if (src.read(buf) < 0) {
+                            eof = true;
+                            break;
+                        }
+                    }
+                    int n = buf.position();
+                    if (n > 0) {
+                        buf.flip();
+                        long at = pos;
+                        try {
+                            while (buf.hasRemaining()) at += job.channel.write(buf, at);
+                        } catch (IOException e) {
+                            if (cancelled) throw e;
+                            // the disk, not the network: no retry helps
+                            throw new HubException(0, "cannot write " + job.staging + ": " + e.getMessage());
+                        }
+                        buf.flip();
+                        job.wrote(i, pos, buf, n);
+                        bar.add(n);
+                        pos += n;
+                    }
+                    if (eof) throw new EOFException("connection closed at byte " + pos + " of " + job.file.path());
                 }
                 return;
             } catch (HubException e) {
