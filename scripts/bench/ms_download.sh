@@ -62,10 +62,11 @@ EOF
 }
 
 results="$BENCH_DIR/results.tsv"; : > "$results"
-timed() {  # timed LABEL CMD...: appends "LABEL seconds maxrss_kb"
+timed() {  # timed LABEL CMD...: appends "LABEL seconds maxrss_kb cpu_seconds(user+sys)"
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$BENCH_DIR/time.out" "$@" > "$BENCH_DIR/$label.log" 2>&1 || { tail -5 "$BENCH_DIR/$label.log"; exit 1; }
-  echo "$label $(cat "$BENCH_DIR/time.out")" | tee -a "$results"
+  /usr/bin/time -f "%e %M %U %S" -o "$BENCH_DIR/time.out" "$@" > "$BENCH_DIR/$label.log" 2>&1 || { tail -5 "$BENCH_DIR/$label.log"; exit 1; }
+  read -r e m u s < "$BENCH_DIR/time.out"
+  echo "$label $e $m $(echo "$u + $s" | bc)" | tee -a "$results"
 }
 
 export INTRA_CLOUD_ACCELERATION=False   # no intranet probe for either client (no Alibaba Cloud here)
@@ -110,12 +111,13 @@ echo "== summary (medians of $RUNS)"
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    label, secs, rss = line.split()
-    rows.setdefault(label, []).append((float(secs), int(rss)))
-med = {k: statistics.median(s for s, _ in v) for k, v in rows.items()}
+    label, secs, rss, cpu = line.split()
+    rows.setdefault(label, []).append((float(secs), int(rss), float(cpu)))
+med = {k: statistics.median(s for s, _, _ in v) for k, v in rows.items()}
 for k, v in rows.items():
-    print("%-28s median %7.2f s  runs %s  peak RSS %d MiB" % (k, med[k], " ".join("%.2f" % s for s, _ in v),
-                                                              max(r for _, r in v) // 1024))
+    print("%-28s median %7.2f s  runs %s  peak RSS %d MiB  CPU (user+sys) median %.1f s" % (
+        k, med[k], " ".join("%.2f" % s for s, _, _ in v), max(r for _, r, _ in v) // 1024,
+        statistics.median(c for _, _, c in v)))
 if "official_capped" in med and "llamagic_capped" in med:
     print("capped: llamagic is %.2fx faster than the official CLI" % (med["official_capped"] / med["llamagic_capped"]))
 if "curl_open" in med and "llamagic_open" in med:
