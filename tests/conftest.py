@@ -169,3 +169,21 @@ def llama_build():
         info = json.load(f)
     return {"bin": info["binDir"], "key": key, "cell": cell, "text": cell.text,
             "built": "built and verified" in cell.text, "wall": wall, "marker": info}
+# ---- %ms-download: the fake ModelScope hub (tests/fixtures/fake_hub.py), started in-process on loopback
+
+@pytest.fixture
+def fake_hub_factory():
+    """fake_hub_factory(models_dir, **FakeHub kwargs) -> a started FakeHub (hub.url), stopped after the test."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+    import fake_hub
+    hubs = []
+
+    def start(models_dir, **kw):
+        hub = fake_hub.FakeHub(str(models_dir), **kw).start()
+        hubs.append(hub)
+        return hub
+
+    yield start
+    for hub in hubs:
+        hub.stop()
