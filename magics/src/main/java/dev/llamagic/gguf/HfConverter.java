@@ -73,7 +73,7 @@ public final class HfConverter {
 
     /** What a finished conversion did. */
     public record Result(Path out, long bytes, long sourceBytes, int tensors, long parameters, String outputType,
-                         double seconds, long peakHeapAndBuffers, long peakRss, int threads) {}
+                         double seconds, long peakHeap, long peakBuffers, long peakRss, int threads) {}
 
     private HfConverter() {}
 
@@ -272,7 +272,7 @@ public final class HfConverter {
         double secs = (System.nanoTime() - started) / 1e9;
         peak.sample();
         return new Result(out, Files.size(out), plan.sourceBytes(), plan.tensors().size(), plan.parameters(),
-                plan.outputType(), secs, peak.max, MemoryPeak.vmHwm(), o.threads());
+                plan.outputType(), secs, peak.heap, peak.buffers, MemoryPeak.vmHwm(), o.threads());
     }
 
     private static List<Path> distinctFiles(Plan plan) {
@@ -283,17 +283,19 @@ public final class HfConverter {
         while (b.hasRemaining()) ch.write(b);
     }
 
-    /** Samples heap used + NIO buffers in use; VmHWM from /proc for the whole process. */
+    /** Samples the JVM heap in use and the NIO buffers in use; VmHWM from /proc for the whole process. */
     static final class MemoryPeak {
-        long max;
+        long heap;
+        long buffers;
         private final java.lang.management.MemoryMXBean mem = java.lang.management.ManagementFactory.getMemoryMXBean();
         private final List<java.lang.management.BufferPoolMXBean> pools =
                 java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class);
 
         void sample() {
-            long used = mem.getHeapMemoryUsage().getUsed();
+            heap = Math.max(heap, mem.getHeapMemoryUsage().getUsed());
+            long used = 0;
             for (java.lang.management.BufferPoolMXBean b : pools) used += Math.max(0, b.getMemoryUsed());
-            max = Math.max(max, used);
+            buffers = Math.max(buffers, used);
         }
 
         /** The process's peak resident set (VmHWM), or -1 where /proc is not available. */

@@ -77,8 +77,8 @@ public class ToGgufCommand extends MagicCommand {
         row(t, "size", Units.bytes(r.bytes()) + " (from " + Units.bytes(r.sourceBytes()) + " of safetensors)");
         row(t, "time", Units.duration(r.seconds()) + " (" + Units.bytes((long) (r.sourceBytes() / Math.max(1e-9, r.seconds()))) + "/s read)");
         row(t, "threads", String.valueOf(r.threads()));
-        row(t, "peak memory", Units.bytes(r.peakHeapAndBuffers()) + " heap + buffers"
-                + (r.peakRss() > 0 ? " · process peak RSS " + Units.bytes(r.peakRss()) : ""));
+        row(t, "peak memory", "conversion buffers " + Units.bytes(r.peakBuffers()) + " · JVM heap in use "
+                + Units.bytes(r.peakHeap()) + (r.peakRss() > 0 ? " · process peak RSS " + Units.bytes(r.peakRss()) : ""));
         out.table(t);
     }
 
