@@ -378,7 +378,7 @@ def broken_model(tmp_path, tiny_model, what):
         n = int.from_bytes(data[:8], "little")
         header = json.loads(data[8:8 + n])
         header["model.norm.weight"]["dtype"] = what
-        h = json.dumps(header).encode()
+        h = json.dumps(header, separators=(",", ":")).encode()
         h += b" " * (n - len(h)) if len(h) <= n else b""
         assert len(h) == n
         with open(st, "wb") as f:
