@@ -378,6 +378,7 @@ def broken_model(tmp_path, tiny_model, what):
         n = int.from_bytes(data[:8], "little")
         header = json.loads(data[8:8 + n])
         header["model.norm.weight"]["dtype"] = what
+        header.pop("__metadata__", None)
         h = json.dumps(header, separators=(",", ":")).encode()
         h += b" " * (n - len(h)) if len(h) <= n else b""
         assert len(h) == n
@@ -447,3 +448,41 @@ def test_same_as_convert_hf_to_gguf(gk, tiny_model, tmp_path):
         ta = {t.name: (t.tensor_type, list(t.shape), np.asarray(t.data).tobytes()) for t in a.tensors}
         tb = {t.name: (t.tensor_type, list(t.shape), np.asarray(t.data).tobytes()) for t in b.tensors}
         assert ta == tb
+
+
+# ---- interrupt: the conversion stops, nothing half-written is left, the kernel goes on -------------------
+
+def test_interrupt_stops_and_leaves_nothing(gk, tiny_model, tmp_path):
+    d = tmp_path / "Big"
+    shutil.copytree(tiny_model["dir"], d)
+    # a 10 GB F32 embedding as a sparse file (zeros cost no disk): long enough to interrupt mid-way
+    rows, cols = 151936, 16384
+    header = {"model.embed_tokens.weight": {"dtype": "F32", "shape": [rows, cols], "data_offsets": [0, rows * cols * 4]}}
+    h = json.dumps(header).encode()
+    st = d / "model.safetensors"
+    with open(st, "wb") as f:
+        f.write(len(h).to_bytes(8, "little") + h)
+        f.truncate(8 + len(h) + rows * cols * 4)
+    out = tmp_path / "out"
+    out.mkdir()
+    sent = []
+
+    def interrupt_once_writing(msg):
+        # interrupt as soon as the progress bar shows: the conversion is under way (planning is done)
+        if not sent and msg["msg_type"] == "display_data" and "to-gguf big.gguf" in msg["content"]["data"].get("text/plain", ""):
+            time.sleep(1)
+            gk.km.interrupt_kernel()
+            sent.append(time.monotonic())
+
+    cell = gk.execute("%%to-gguf %s --outtype q8_0 --threads 1 --outfile %s" % (d, out / "big.gguf"),
+                      timeout=300, on_message=interrupt_once_writing)
+    assert sent, "the conversion showed its progress bar"
+    assert cell.status == "error", "interrupted before it could finish 10 GB"
+    # the command stops at its next check and deletes its temporary file
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and leftovers(out):
+        time.sleep(0.2)
+    assert leftovers(out) == [], "no .gguf and no temp file left"
+    after = gk.execute('Thread.sleep(1500); System.out.println("clean");')
+    assert after.status == "ok" and after.stdout == "clean\n", after.messages
+    assert leftovers(out) == []
