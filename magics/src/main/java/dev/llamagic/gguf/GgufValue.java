@@ -82,7 +82,7 @@ public record GgufValue(Type type, Type elemType, Object value) {
         if (type != Type.ARRAY) {
             if (type == Type.STRING) {
                 String s = (String) value;
-                return s.length() > 100 ? s.substring(0, 100).replace("\n", "\\n") + "… (" + s.length() + " chars)" : s.replace("\n", "\\n");
+                return s.length() > 60 ? s.substring(0, 60).replace("\n", "\\n") + "… (" + s.length() + " chars)" : s.replace("\n", "\\n");
             }
             return String.valueOf(value);
         }
