@@ -486,3 +486,46 @@ def test_interrupt_stops_and_leaves_nothing(gk, tiny_model, tmp_path):
     after = gk.execute('Thread.sleep(1500); System.out.println("clean");')
     assert after.status == "ok" and after.stdout == "clean\n", after.messages
     assert leftovers(out) == []
+
+
+# ---- Qwen2 / Qwen2.5: biases on q, k, v, no q/k norms ------------------------------------------------
+
+def qwen2_from(qwen3_dir, out):
+    """The tiny Qwen3 turned into a Qwen2 (untied, with random q/k/v biases, no head_dim key)."""
+    shutil.copytree(qwen3_dir, out)
+    cfg = json.load(open(os.path.join(out, "config.json")))
+    cfg.update(architectures=["Qwen2ForCausalLM"], model_type="qwen2", tie_word_embeddings=False)
+    cfg.pop("head_dim")  # Qwen2 configs have none: hidden_size / heads (64 / 4 = 16)
+    json.dump(cfg, open(os.path.join(out, "config.json"), "w"), indent=2)
+    w = qwen3_numpy.read_safetensors(os.path.join(out, "model.safetensors"))
+    rng = np.random.default_rng(7)
+    entries = []
+    for name in sorted(w):
+        if name.endswith(("q_norm.weight", "k_norm.weight")):
+            continue
+        entries.append((name, w[name].astype(np.float32)))
+        if name.endswith(("q_proj.weight", "k_proj.weight", "v_proj.weight")):
+            entries.append((name[:-len("weight")] + "bias", (0.5 * rng.standard_normal(w[name].shape[0])).astype(np.float32)))
+    entries.append(("lm_head.weight", (0.5 * rng.standard_normal(w["model.embed_tokens.weight"].shape)).astype(np.float32)))
+    tiny_qwen3.write_safetensors(os.path.join(out, "model.safetensors"),
+                                 [(n, "F32", a.shape, a.tobytes()) for n, a in entries])
+
+
+def test_qwen2_converts_and_greedy_equals_numpy(gk, tiny_model, llama_bin, tmp_path):
+    model = tmp_path / "Qwen2.5-tiny"
+    qwen2_from(tiny_model["dir"], str(model))
+    out = str(tmp_path / "qwen2-F32.gguf")
+    convert(gk, str(model), "f32", out)
+    r = gguf.GGUFReader(out)
+    assert r.fields["general.architecture"].contents() == "qwen2"
+    names = {t.name: t.tensor_type.name for t in r.tensors}
+    assert names["blk.0.attn_q.bias"] == "F32" and "blk.0.attn_q_norm.weight" not in names and "output.weight" in names
+    assert "qwen2.attention.key_length" not in r.fields, "no head_dim in config.json, none written (as llama.cpp)"
+    prompt = [9707, 11, 1879, 0, 576, 374, 264, 1273]
+    expected, margins = qwen3_numpy.greedy(str(model), prompt, 16)
+    assert min(margins) > 1e-3
+    with Server(llama_bin, out, tmp_path) as s:
+        done = s.post("/completion", {"prompt": prompt, "n_predict": 16, "temperature": 0, "top_k": 1,
+                                      "return_tokens": True, "cache_prompt": False})
+    assert done["tokens"] == expected
+    assert len(set(expected)) > 4
