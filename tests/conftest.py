@@ -187,3 +187,7 @@ def fake_hub_factory():
     yield start
     for hub in hubs:
         hub.stop()
+@pytest.fixture(scope="session")
+def llama_bin(request):
+    """The llama.cpp bin dir the GGUF tests run: LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
+    return os.environ.get("LLAMAGIC_LLAMA_BIN") or request.getfixturevalue("llama_build")["bin"]

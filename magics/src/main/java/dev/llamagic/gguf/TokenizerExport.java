@@ -1,0 +1,256 @@
+package dev.llamagic.gguf;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llamagic.command.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tokenizer keys llama.cpp's converter writes for a GPT-2-style BPE tokenizer (Qwen, Llama 3), read from
+ * {@code tokenizer.json}, {@code tokenizer_config.json} and {@code config.json}: tokens (padded to the
+ * config's vocab_size with {@code [PADn]}), token types (normal / control / user-defined / unused as
+ * convert_hf_to_gguf.py assigns them), merges, the pre-tokenizer id, special token ids, add_*_token flags and
+ * the chat template.
+ *
+ * <p>llama.cpp decides the pre-tokenizer id by hashing how the Hugging Face tokenizer splits a check string;
+ * without Python we decide it from the pre-tokenizer regex in tokenizer.json, which is what that hash
+ * fingerprints: Qwen2/2.5/3's regex → {@code qwen2}, Llama 3's → {@code llama-bpe}. Any other regex fails
+ * in one line (use {@code --engine python}).
+ */
+public final class TokenizerExport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static final int NORMAL = 1;
+    public static final int UNKNOWN = 2;
+    public static final int CONTROL = 3;
+    public static final int USER_DEFINED = 4;
+    public static final int UNUSED = 5;
+
+    static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Pre-tokenizer regexes llama.cpp knows, with the id it gives them. */
+    static final Map<String, String> PRE_BY_REGEX = Map.of(QWEN2_REGEX, "qwen2", LLAMA3_REGEX, "llama-bpe");
+
+    private static final String[] SPECIAL_TYPES = {"bos", "eos", "unk", "sep", "pad", "cls", "mask"};
+    private static final Map<String, String> ID_KEYS = Map.of("bos", "tokenizer.ggml.bos_token_id",
+            "eos", "tokenizer.ggml.eos_token_id", "unk", "tokenizer.ggml.unknown_token_id",
+            "sep", "tokenizer.ggml.seperator_token_id", "pad", "tokenizer.ggml.padding_token_id",
+            "cls", "tokenizer.ggml.cls_token_id", "mask", "tokenizer.ggml.mask_token_id");
+    private static final Map<String, String> ADD_KEYS = Map.of("bos", "tokenizer.ggml.add_bos_token",
+            "eos", "tokenizer.ggml.add_eos_token", "sep", "tokenizer.ggml.add_sep_token");
+
+    private TokenizerExport() {}
+
+    static JsonNode readJson(Path f) throws IOException {
+        try {
+            return JSON.readTree(f.toFile());
+        } catch (JsonProcessingException e) {
+            throw new UserError(f.getFileName() + " in " + f.getParent() + " is not valid JSON ("
+                    + Safetensors.firstLine(e.getOriginalMessage()) + ")");
+        }
+    }
+
+    /** Adds the tokenizer keys to {@code kv}, in the order llama.cpp writes them. */
+    public static void export(Path dir, JsonNode config, Map<String, GgufValue> kv) throws IOException {
+        Path tokFile = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokFile)) {
+            throw new UserError(dir + " has no tokenizer.json (llamagic converts Hugging Face fast BPE tokenizers;"
+                    + " for a sentencepiece tokenizer.model use --engine python)");
+        }
+        JsonNode tok = readJson(tokFile);
+        Path cfgFile = dir.resolve("tokenizer_config.json");
+        JsonNode tcfg = Files.isRegularFile(cfgFile) ? readJson(cfgFile) : null;
+        JsonNode model = tok.path("model");
+        if (!"BPE".equals(model.path("type").asText("BPE")) || !model.path("vocab").isObject()) {
+            throw new UserError("tokenizer.json in " + dir + " is not a BPE tokenizer (model.type "
+                    + model.path("type").asText("?") + "); use --engine python");
+        }
+        String pre = preTokenizer(tok);
+
+        // vocabulary: the model's vocab plus the added tokens, by id
+        Map<Integer, String> byId = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = model.get("vocab").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            byId.put(e.getValue().asInt(), e.getKey());
+        }
+        Map<Integer, JsonNode> added = new LinkedHashMap<>();
+        for (JsonNode a : tok.path("added_tokens")) {
+            added.put(a.path("id").asInt(), a);
+            byId.put(a.path("id").asInt(), a.path("content").asText());
+        }
+        int maxId = byId.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        int vocabSize = config.has("vocab_size") ? config.get("vocab_size").asInt() : byId.size();
+        if (maxId >= vocabSize) {
+            throw new UserError("tokenizer.json has token id " + maxId + " but config.json says vocab_size " + vocabSize);
+        }
+        List<String> tokens = new ArrayList<>(vocabSize);
+        List<Long> types = new ArrayList<>(vocabSize);
+        for (int i = 0; i < vocabSize; i++) {
+            String t = byId.get(i);
+            if (t == null) {
+                tokens.add("[PAD" + i + "]");
+                types.add((long) UNUSED);
+            } else if (added.containsKey(i)) {
+                JsonNode a = added.get(i);
+                if (a.path("special").asBoolean(false) || looksSpecial(t)) {
+                    types.add((long) CONTROL);
+                } else {
+                    t = t.replace("\u2581", " ");
+                    types.add((long) USER_DEFINED);
+                }
+                tokens.add(t);
+            } else {
+                tokens.add(t);
+                types.add((long) NORMAL);
+            }
+        }
+
+        List<String> merges = new ArrayList<>();
+        JsonNode m = model.path("merges");
+        for (JsonNode e : m) {
+            if (e.isTextual()) {
+                merges.add(e.asText());
+            } else if (e.isArray() && e.size() == 2) {
+                merges.add(encodeSpaces(e.get(0).asText()) + " " + encodeSpaces(e.get(1).asText()));
+            } else {
+                throw new UserError("tokenizer.json in " + dir + " has merges in an unknown format");
+            }
+        }
+
+        // special tokens, as gguf-py's SpecialVocab finds them: tokenizer_config.json first, then config.json
+        Map<String, Long> ids = new LinkedHashMap<>();
+        Map<String, Boolean> addFlags = new LinkedHashMap<>();
+        JsonNode post = tok.path("post_processor");
+        if (post.isObject()) {
+            List<JsonNode> procs = new ArrayList<>();
+            if (post.has("processors")) post.get("processors").forEach(procs::add);
+            else procs.add(post);
+            for (JsonNode p : procs) {
+                if ("TemplateProcessing".equals(p.path("type").asText())) {
+                    JsonNode single = p.path("single");
+                    if (single.size() > 1) {
+                        String first = single.get(0).path("SpecialToken").path("id").asText(null);
+                        if (first != null) addFlags.put("bos", first.equals(tokenString(tcfg, "bos")));
+                        String last = single.get(single.size() - 1).path("SpecialToken").path("id").asText(null);
+                        if (last != null) addFlags.put("eos", last.equals(tokenString(tcfg, "eos")));
+                    }
+                }
+            }
+        }
+        if (tcfg != null) {
+            for (String typ : SPECIAL_TYPES) {
+                JsonNode add = tcfg.get("add_" + typ + "_token");
+                if (add != null && add.isBoolean()) addFlags.put(typ, add.asBoolean());
+                String content = tokenString(tcfg, typ);
+                if (content == null) continue;
+                for (JsonNode a : tok.path("added_tokens")) {
+                    if (content.equals(a.path("content").asText(null))) {
+                        ids.putIfAbsent(typ, a.path("id").asLong());
+                        break;
+                    }
+                }
+            }
+        }
+        for (String typ : SPECIAL_TYPES) {
+            JsonNode v = config.get(typ + "_token_id");
+            if ((v == null || v.isNull()) && config.has("text_config")) v = config.get("text_config").get(typ + "_token_id");
+            if (v != null && v.isIntegralNumber() && v.asLong() >= 0) ids.putIfAbsent(typ, v.asLong());
+        }
+
+        kv.put("tokenizer.ggml.model", GgufValue.string("gpt2"));
+        kv.put("tokenizer.ggml.pre", GgufValue.string(pre));
+        kv.put("tokenizer.ggml.tokens", GgufValue.array(GgufValue.Type.STRING, tokens));
+        kv.put("tokenizer.ggml.token_type", GgufValue.array(GgufValue.Type.INT32, types));
+        if (!merges.isEmpty()) kv.put("tokenizer.ggml.merges", GgufValue.array(GgufValue.Type.STRING, merges));
+        for (Map.Entry<String, Long> e : ids.entrySet()) kv.put(ID_KEYS.get(e.getKey()), GgufValue.u32(e.getValue()));
+        for (Map.Entry<String, Boolean> e : addFlags.entrySet()) {
+            String key = ADD_KEYS.get(e.getKey());
+            if (key != null) kv.put(key, GgufValue.bool(e.getValue()));
+        }
+        String template = chatTemplate(dir, tcfg);
+        if (template != null) kv.put("tokenizer.chat_template", GgufValue.string(template));
+        Boolean[] norm = normalizer(tok.path("normalizer"), new Boolean[2]);
+        if (norm[0] != null) kv.put("tokenizer.ggml.normalizer.lowercase", GgufValue.bool(norm[0]));
+        if (norm[1] != null) kv.put("tokenizer.ggml.normalizer.strip_accents", GgufValue.bool(norm[1]));
+    }
+
+    /** The pre-tokenizer id llama.cpp uses for this tokenizer.json, or a one-line error. */
+    static String preTokenizer(JsonNode tok) {
+        List<String> regexes = new ArrayList<>();
+        collectRegexes(tok.path("pre_tokenizer"), regexes);
+        for (String r : regexes) {
+            String id = PRE_BY_REGEX.get(r);
+            if (id != null) return id;
+        }
+        throw new UserError("tokenizer.json's pre-tokenizer is not one llamagic knows (Qwen2/2.5/3 and Llama 3 are);"
+                + " convert this model with --engine python");
+    }
+
+    private static void collectRegexes(JsonNode n, List<String> out) {
+        if (n == null || n.isMissingNode() || n.isNull()) return;
+        if ("Split".equals(n.path("type").asText()) && n.path("pattern").has("Regex")) {
+            out.add(n.path("pattern").get("Regex").asText());
+        }
+        for (JsonNode c : n.path("pretokenizers")) collectRegexes(c, out);
+    }
+
+    private static String tokenString(JsonNode tcfg, String typ) {
+        if (tcfg == null) return null;
+        JsonNode e = tcfg.get(typ + "_token");
+        if (e == null || e.isNull()) return null;
+        if (e.isTextual()) return e.asText();
+        if (e.isObject() && e.path("content").isTextual()) return e.get("content").asText();
+        return null;
+    }
+
+    private static String chatTemplate(Path dir, JsonNode tcfg) throws IOException {
+        if (tcfg == null) return null;
+        JsonNode t = tcfg.get("chat_template");
+        if (t != null && t.isTextual()) return t.asText();
+        if (t != null && !t.isNull()) return null; // named templates: not exported
+        Path jinja = dir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinja)) return Files.readString(jinja);
+        Path json = dir.resolve("chat_template.json");
+        if (Files.isRegularFile(json)) {
+            JsonNode c = readJson(json).get("chat_template");
+            return c != null && c.isTextual() ? c.asText() : null;
+        }
+        return null;
+    }
+
+    private static Boolean[] normalizer(JsonNode n, Boolean[] out) {
+        String type = n.path("type").asText("");
+        switch (type) {
+            case "Lowercase" -> out[0] = true;
+            case "StripAccents" -> out[1] = true;
+            case "BertNormalizer" -> {
+                if (n.has("lowercase")) out[0] = n.get("lowercase").asBoolean();
+                if (n.has("strip_accents") && n.get("strip_accents").isBoolean()) out[1] = n.get("strip_accents").asBoolean();
+            }
+            case "Sequence" -> n.path("normalizers").forEach(c -> normalizer(c, out));
+            default -> { }
+        }
+        return out;
+    }
+
+    /** convert_hf_to_gguf.py's does_token_look_special. */
+    static boolean looksSpecial(String t) {
+        return t.equals("<pad>") || t.equals("<mask>") || t.equals("<2mass>") || t.equals("[@BOS@]")
+                || (t.startsWith("<|") && t.endsWith("|>")) || (t.startsWith("<\uff5c") && t.endsWith("\uff5c>"))
+                || (t.startsWith("<unused") && t.endsWith(">"));
+    }
+
+    /** Spaces inside a merge part are written as U+0120, as gguf-py does. */
+    private static String encodeSpaces(String s) {
+        return s.indexOf(' ') < 0 ? s : s.replace(' ', '\u0120');
+    }
+}
