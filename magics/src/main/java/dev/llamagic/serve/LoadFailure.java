@@ -8,8 +8,8 @@ public final class LoadFailure {
     private LoadFailure() {}
 
     private static final String[][] CAUSES = {
-            {"out of memory", "out of memory"},
             {"cudamalloc failed", "out of GPU memory"},
+            {"out of memory", "out of memory"},
             {"failed to allocate", "out of memory (a buffer could not be allocated)"},
             {"unable to allocate", "out of memory (a buffer could not be allocated)"},
             {"std::bad_alloc", "out of memory"},
