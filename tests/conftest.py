@@ -125,3 +125,12 @@ def tiny_model(tmp_path_factory):
     gguf_path = out / "tiny-qwen3-F32.gguf"
     tiny_qwen3.generate(str(model_dir), gguf_out=str(gguf_path), llama_src=LLAMA_SRC)
     return {"dir": str(model_dir), "gguf": str(gguf_path)}
+
+
+# --- %serve / %chat ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def llama_bin(request):
+    """The llama.cpp bin dir (llama-server...): LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
+    if os.environ.get("LLAMAGIC_LLAMA_BIN"):
+        return os.environ["LLAMAGIC_LLAMA_BIN"]
+    return request.getfixturevalue("llama_build")["bin"]
