@@ -88,9 +88,6 @@ public class ChatCommand extends MagicCommand {
         }
         String message = body != null ? body.strip() : String.join(" ", words).strip();
         if (maxTokens != null && maxTokens <= 0) throw new UserError(p + ": --max-tokens must be positive");
-        if (url == null && apiKey != null && server == null && Servers.all().isEmpty()) {
-            throw new UserError(p + ": --api-key goes with --url (a %serve server's own key is used automatically)");
-        }
         String sessionName = session == null ? Conversation.DEFAULT : session;
         Conversation conv = Servers.conversation(sessionName);
         if (fresh) conv.reset(system);

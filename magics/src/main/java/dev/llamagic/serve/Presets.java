@@ -128,16 +128,32 @@ public final class Presets {
         }
     }
 
+    /** RAM available: MemAvailable, or less when a container's memory limit (cgroup v2 or v1) leaves less. */
     static long memAvailable() {
+        long avail = -1;
         try {
             for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (l.startsWith("MemAvailable:")) {
-                    return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+                    avail = Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {
             // not Linux
         }
-        return Runtime.getRuntime().maxMemory();
+        long limit = cgroupLeft("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current");
+        if (limit < 0) limit = cgroupLeft("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes");
+        if (limit >= 0 && (avail < 0 || limit < avail)) avail = limit;
+        return avail >= 0 ? avail : Runtime.getRuntime().maxMemory();
+    }
+
+    private static long cgroupLeft(String maxFile, String usedFile) {
+        try {
+            String max = Files.readString(Path.of(maxFile)).strip();
+            if (max.equals("max") || max.length() > 18) return -1;
+            long used = Long.parseLong(Files.readString(Path.of(usedFile)).strip());
+            return Math.max(0, Long.parseLong(max) - used);
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 }

@@ -43,9 +43,9 @@ public final class ServerFlags {
             if (hint == null) return List.of();
             String h = hint.trim();
             if (h.startsWith("{") && h.endsWith("}") || h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
-            if (!h.contains("|")) return List.of();
+            if (!h.contains("|") && !(hint.strip().startsWith("{") && h.contains(","))) return List.of();
             List<String> out = new ArrayList<>();
-            for (String w : h.split("\\|")) {
+            for (String w : h.split("[|,]")) {
                 if (!w.matches("[a-z][a-z0-9_-]*")) return List.of();
                 out.add(w);
             }
@@ -53,7 +53,7 @@ public final class ServerFlags {
         }
     }
 
-    private static final Pattern ARG_END = Pattern.compile("(?<!,) {2,}");
+    private static final Pattern ARG_END = Pattern.compile("(?<![, ]) {2,}");
     private final Map<String, Option> byName;
     private final List<String> devices;
 
@@ -367,7 +367,7 @@ public final class ServerFlags {
                 best = n;
             }
         }
-        return best != null && bestD <= Math.max(2, bare.length() / 4) ? " (did you mean " + best + "?)" : "";
+        return best != null && bestD <= Math.max(2, bare.length() * 2 / 5) ? " (did you mean " + best + "?)" : "";
     }
 
     private static int distance(String a, String b) {

@@ -149,7 +149,15 @@ public final class Servers {
         try {
             server.awaitReady(ctx, progress, loadTimeout, prefix);
         } catch (LlamaServer.LoadFailed f) {
+            // kept in the list as "failed (code N)": --logs NAME shows why
             throw explainFailure(ctx, server, prefix);
+        } catch (RuntimeException e) {
+            // interrupted or timed out: awaitReady stopped it
+            server.stop();
+            synchronized (Servers.class) {
+                SERVERS.remove(server.name(), server);
+            }
+            throw e;
         } finally {
             progress.close();
         }
