@@ -108,8 +108,8 @@ def skernel(serve_env):
 
 @pytest.fixture(scope="module")
 def tiny(skernel, tiny_model):
-    """One server on the tiny model, started once for the module."""
-    cell = skernel.execute('%%serve "%s" --name tiny' % tiny_model["gguf"], timeout=300)
+    """One server on the tiny model, started once for the module (one thread: the test machine is shared)."""
+    cell = skernel.execute('%%serve "%s" --name tiny -- --threads 1' % tiny_model["gguf"], timeout=300)
     assert cell.status == "ok", (cell.error, cell.text)
     row = [r for r in _servers(skernel) if r["name"] == "tiny"][0]
     skernel.seen_pids.append(int(row["pid"]))
@@ -154,7 +154,7 @@ def test_logs_tail(skernel, tiny):
 # ---- %chat -----------------------------------------------------------------------------------------------
 
 def test_chat_streams_into_the_cell(skernel, tiny):
-    cell = skernel.execute('%chat --session stream --max-tokens 600 --temp 1 "Tell me a long story."', timeout=180)
+    cell = skernel.execute('%chat --session stream --max-tokens 400 --temp 1 "Tell me a long story."', timeout=180)
     assert cell.status == "ok", cell.error
     shown = [m for m in cell.of("display_data") if "llamagic-chat" in m["content"]["data"]["text/html"]]
     assert len(shown) == 1, "one display, redrawn in place"
@@ -171,7 +171,7 @@ def test_chat_streams_into_the_cell(skernel, tiny):
     m = re.match(r"prompt (\d+) tokens · generated (\d+) tokens · TTFT [\d.]+ m?s · ([\d.]+) tokens/s \(server\) · "
                  r"([\d.]+) tokens/s \(client\)", stats)
     assert m, stats
-    assert int(m.group(1)) > 5 and 0 < int(m.group(2)) <= 600
+    assert int(m.group(1)) > 5 and 0 < int(m.group(2)) <= 400
     assert float(m.group(3)) > 0 and float(m.group(4)) > 0
 
 
@@ -268,7 +268,7 @@ def test_server_conversation_grows_its_prompt(skernel, tiny):
 
 def test_java_api(skernel, tiny):
     cell = skernel.execute('var s = dev.llamagic.serve.Servers.get("tiny");\n'
-                           'var r = s.chat("Hello");\n'
+                           'var r = s.chat("Hello", 20);\n'
                            'System.out.println(s.name() + " " + s.port() + " " + s.pid() + " " + s.state() + " "'
                            ' + (r.generatedTokens() > 0) + " " + (r.timings() != null));', timeout=120)
     assert cell.status == "ok", cell.error
@@ -278,7 +278,7 @@ def test_java_api(skernel, tiny):
 def test_interrupt_stops_the_generation(skernel, tiny):
     cell = skernel.execute('%chat --session long --max-tokens 100000 --temp 1 "Write forever."', timeout=60, interrupt_after=3)
     assert cell.status == "error"
-    assert "%chat was interrupted" in "".join(cell.error["traceback"])
+    assert "interrupted" in "".join(cell.error["traceback"])  # JJava's own "Evaluation interrupted."
     assert [u for u in cell.of("update_display_data") if 'data-state="streaming"' in u["content"]["data"]["text/html"]], \
         "it was streaming when interrupted"
     # the server stops generating at once: every slot idle within a few seconds
@@ -398,7 +398,7 @@ def test_a_failed_load_shows_why(skernel, tmp_path):
 # ---- nothing outlives the kernel --------------------------------------------------------------------------
 
 def _start_in(k, gguf, name):
-    cell = k.execute('%%serve "%s" --name %s' % (gguf, name), timeout=300)
+    cell = k.execute('%%serve "%s" --name %s -- -t 1' % (gguf, name), timeout=300)
     assert cell.status == "ok", (cell.error, cell.text)
     rows = {r["name"]: r for r in _servers(k)}
     return int(rows[name]["pid"])

@@ -17,6 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import okhttp3.Call;
+import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -59,6 +60,9 @@ public final class ChatClient {
                 .readTimeout(Duration.ZERO)
                 .callTimeout(Duration.ZERO)
                 .retryOnConnectionFailure(false)
+                // llama-server closes idle keep-alive connections after a few seconds: a pooled one would fail
+                // the next chat with "unexpected end of stream"; on loopback a fresh connection costs nothing
+                .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
                 .build();
     }
 

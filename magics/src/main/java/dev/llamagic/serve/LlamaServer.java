@@ -3,7 +3,9 @@ package dev.llamagic.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llamagic.chat.ChatClient;
+import dev.llamagic.chat.ChatRequest;
 import dev.llamagic.chat.ChatResult;
+import dev.llamagic.chat.Message;
 import dev.llamagic.command.ChildProcess;
 import dev.llamagic.command.Context;
 import dev.llamagic.command.Interrupted;
@@ -80,10 +82,10 @@ public final class LlamaServer {
 
     /** Loading stages as llama-server logs them, in order: (log fragment, what the progress display says). */
     static final String[][] STAGES = {
-            {"llama_model_loader", "reading the model's metadata"},
+            {"loading model", "reading the model"},
             {"load_tensors", "loading tensors"},
             {"llama_context", "creating the context (KV cache)"},
-            {"warming up", "warming up"},
+            {"initializing, n_slots", "creating the slots"},
             {"model loaded", "model loaded"},
     };
 
@@ -98,7 +100,8 @@ public final class LlamaServer {
         this.startedAt = Instant.now();
         this.process = process;
         this.http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
-                .readTimeout(Duration.ofSeconds(10)).retryOnConnectionFailure(false).build();
+                .readTimeout(Duration.ofSeconds(10)).retryOnConnectionFailure(false)
+                .connectionPool(new okhttp3.ConnectionPool(0, 1, java.util.concurrent.TimeUnit.SECONDS)).build();
         this.client = new ChatClient(baseUrl(), spec.apiKey());
     }
 
@@ -250,6 +253,12 @@ public final class LlamaServer {
     public ChatResult chat(String message) {
         requireReady();
         return client.chat(message);
+    }
+
+    /** Asks one question with at most {@code maxTokens} generated tokens. */
+    public ChatResult chat(String message, int maxTokens) {
+        requireReady();
+        return client.stream(ChatRequest.builder().message(Message.user(message)).maxTokens(maxTokens).build(), null, () -> false);
     }
 
     void requireReady() {
