@@ -55,7 +55,9 @@ def _one_line_error(cell):
     lines = [l for l in lines if l and not set(l) <= {"-"}]
     assert len(lines) == 1, cell.error["traceback"]
     assert "\tat " not in lines[0] and "Exception" not in lines[0], lines[0]
-    return lines[0]
+    prefix = "dev.llamagic.kernel.MagicFailed: "
+    assert lines[0].startswith(prefix), lines[0]
+    return lines[0][len(prefix):]
 
 
 def _get(url, timeout=5):
@@ -416,7 +418,7 @@ def test_stop_all_and_kernel_restart_leave_no_server(serve_env, tiny_model):
         c = _start_in(k, tiny_model["gguf"], "c")
         assert _comm(c) == "llama-server"
         k.km.restart_kernel(now=False)
-        assert not _wait_gone([c], 20), "the server died with the kernel it belonged to"
+        assert not _wait_gone([c], 20), "the server outlived the restart of its kernel"
     finally:
         k.shutdown()
 
@@ -430,7 +432,7 @@ def test_kill_9_of_the_kernel_leaves_no_server(serve_env, tiny_model):
         jvm_pid = int(jvm.stdout.strip())
         assert _comm(jvm_pid) == "java"
         os.kill(jvm_pid, signal.SIGKILL)
-        assert not _wait_gone([pid], 20), "the server died although the JVM could run no shutdown hook"
+        assert not _wait_gone([pid], 20), "the server outlived a kill -9 of its kernel (no shutdown hook ran: the lifeline must kill it)"
     finally:
         if pid and _alive(pid):
             os.kill(pid, signal.SIGKILL)
