@@ -43,8 +43,11 @@ public class ChatStreamBench {
             }
             double mean = ratios.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
             double min = ratios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-            System.out.printf(Locale.ROOT, "mean server %.1f tok/s, mean client %.1f tok/s: client/server mean %.2f%%, worst %.2f%%%n",
-                    sumServer / requests, sumClient / requests, 100 * mean, 100 * min);
+            List<Double> sorted = ratios.stream().sorted().toList();
+            double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
+                    : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+            System.out.printf(Locale.ROOT, "mean server %.1f tok/s, mean client %.1f tok/s: client/server median %.2f%%, mean %.2f%%, worst %.2f%%%n",
+                    sumServer / requests, sumClient / requests, 100 * median, 100 * mean, 100 * min);
         } finally {
             Servers.stop("all");
         }

@@ -224,9 +224,8 @@ public final class ServerFlags {
 
     /** The command-line arguments (after the binary) for {@code spec}, fitted to this binary; {@code notes} gets what was changed. */
     public List<String> argv(ServerSpec spec, List<String> notes) {
-        List<String> a = new ArrayList<>();
-        a.add(need("-m", "--model"));
-        a.add(spec.modelPath().toString());
+        List<List<String>> a = new ArrayList<>();
+        a.add(List.of(need("-m", "--model"), spec.modelPath().toString()));
         if (spec.alias() != null) add(a, notes, spec.alias(), "alias", "-a", "--alias");
         add(a, notes, spec.host(), "host", "--host");
         add(a, notes, String.valueOf(spec.port()), "port", "--port");
@@ -254,10 +253,31 @@ public final class ServerFlags {
         if (spec.reasoningFormat() != null) add(a, notes, spec.reasoningFormat(), "reasoning format", "--reasoning-format");
         if (spec.apiKey() != null) add(a, notes, spec.apiKey(), "API key", "--api-key");
         // /slots lets %serve and %chat see whether a slot is still generating
-        first("--slots").ifPresent(a::add);
-        first("--metrics").ifPresent(a::add);
-        a.addAll(fitRaw(spec.extraFlags(), notes));
-        return a;
+        first("--slots").ifPresent(f -> a.add(List.of(f)));
+        first("--metrics").ifPresent(f -> a.add(List.of(f)));
+
+        List<String> raw = fitRaw(spec.extraFlags(), notes);
+        // a raw flag replaces llamagic's setting of the same option (the user's word wins)
+        java.util.Set<Option> rawOptions = new java.util.HashSet<>();
+        for (String t : raw) {
+            if (!isFlag(t)) continue;
+            Option o = byName.get(t.contains("=") && t.startsWith("--") ? t.substring(0, t.indexOf('=')) : t);
+            if (o == null) continue;
+            for (String managed : List.of("-m", "--host", "--port", "--api-key")) {
+                if (o.names().contains(managed)) {
+                    throw new UserError(managed + " is %serve's own option: give it before --, not as a raw flag");
+                }
+            }
+            rawOptions.add(o);
+        }
+        List<String> out = new ArrayList<>();
+        for (List<String> item : a) {
+            Option o = byName.get(item.get(0));
+            if (o != null && rawOptions.contains(o)) continue;
+            out.addAll(item);
+        }
+        out.addAll(raw);
+        return out;
     }
 
     private static boolean helpMentions(Option o, String word) {
@@ -269,7 +289,7 @@ public final class ServerFlags {
                 "this llama-server does not accept " + spellings[0] + ": is it really llama.cpp's llama-server?"));
     }
 
-    private void add(List<String> a, List<String> notes, String value, String what, String... spellings) {
+    private void add(List<List<String>> a, List<String> notes, String value, String what, String... spellings) {
         Optional<String> f = first(spellings);
         if (f.isEmpty()) {
             notes.add(what + " (" + spellings[0] + " " + value + ") left out: this llama-server does not know " + spellings[0]);
@@ -280,11 +300,10 @@ public final class ServerFlags {
         if (!choices.isEmpty() && !choices.contains(value)) {
             throw new UserError(what + " '" + value + "' is not accepted by this llama-server (" + f.get() + " takes " + String.join("|", choices) + ")");
         }
-        a.add(f.get());
-        a.add(value);
+        a.add(List.of(f.get(), value));
     }
 
-    private void flashAttention(List<String> a, List<String> notes, String wanted) {
+    private void flashAttention(List<List<String>> a, List<String> notes, String wanted) {
         Optional<String> f = first("-fa", "--flash-attn");
         if (f.isEmpty()) {
             notes.add("flash attention left out: this llama-server has no -fa");
@@ -292,10 +311,9 @@ public final class ServerFlags {
         }
         Option o = byName.get(f.get());
         if (o.takesValue()) {
-            a.add(f.get());
-            a.add(wanted);
+            a.add(List.of(f.get(), wanted));
         } else if ("on".equals(wanted)) {
-            a.add(f.get());
+            a.add(List.of(f.get()));
         } else if ("off".equals(wanted)) {
             notes.add("flash attention is off by default in this build: -fa left out");
         }

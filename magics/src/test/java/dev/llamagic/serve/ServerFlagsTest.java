@@ -67,9 +67,16 @@ class ServerFlagsTest {
         List<String> notes = new ArrayList<>();
         List<String> argv = f.argv(spec, notes);
         assertEquals(List.of("-m", "/m/q.gguf", "-a", "qwen3", "--host", "127.0.0.1", "--port", "8123", "-c", "4096",
-                "-fa", "on", "--temp", "0.6", "--top-k", "20", "--top-p", "0.95", "--min-p", "0.0",
+                "--temp", "0.6", "--top-k", "20", "--top-p", "0.95", "--min-p", "0.0",
                 "--reasoning-format", "deepseek", "--slots", "--metrics",
-                "-fa", "on", "--load-mode", "none", "--seed", "-1", "--ubatch-size=256"), argv);
+                "-fa", "on", "--load-mode", "none", "--seed", "-1", "--ubatch-size=256"), argv, "the raw -fa replaces the spec's");
+        // raw flags replace the spec's setting of the same option, whatever the spelling
+        List<String> replaced = f.argv(ServerSpec.builder(Path.of("m.gguf")).port(1).ctx(4096)
+                .extraFlags(List.of("--ctx-size", "8192")).build(), new ArrayList<>());
+        assertEquals(List.of("-m", "m.gguf", "--host", "127.0.0.1", "--port", "1", "--slots", "--metrics", "--ctx-size", "8192"), replaced);
+        UserError e = assertThrows(UserError.class, () -> f.argv(ServerSpec.builder(Path.of("m.gguf")).port(1)
+                .extraFlags(List.of("--port", "8080")).build(), new ArrayList<>()));
+        assertEquals("--port is %serve's own option: give it before --, not as a raw flag", e.getMessage());
         assertEquals(List.of("-ngl all left out: this llama.cpp build has no GPU backend (CPU only)",
                 "bare -fa means '-fa on' for this llama-server (it wants on|off|auto)"), notes);
     }
