@@ -185,6 +185,16 @@ def test_no_think_and_markdown_escaping(skernel, tiny):
     assert "llamagic-answer" in final["text/html"]
 
 
+def test_cell_magic_body_and_history(skernel, tiny):
+    cell = skernel.execute('%%chat --session body --new --max-tokens 8\nThe message is\nthe cell body.', timeout=120)
+    assert cell.status == "ok", cell.error
+    assert _chat_finals(cell) is not None
+    hist = skernel.execute("%chat --session body --history")
+    assert hist.status == "ok", hist.error
+    assert "session 'body' (1 exchanges)" in hist.text
+    assert "user: The message is\nthe cell body." in hist.text
+
+
 class _Proxy(http.server.ThreadingHTTPServer):
     """A loopback proxy in front of llama-server that records every chat request body and answer text."""
     daemon_threads = True
@@ -382,6 +392,28 @@ def test_tutorial_flags_are_fitted_and_preset_applies(skernel, tiny_model):
     assert "stopped 'q3' (pid %d" % pid2 in cell.stdout
     assert not _wait_gone([pid2], 10)
     assert "q3" not in {r["name"] for r in _servers(skernel)}
+
+
+def test_other_host_warns_and_api_key_is_used(skernel, tiny_model):
+    cell = skernel.execute('%%serve "%s" --name pub --host 0.0.0.0 --api-key sekrit -- -t 1' % tiny_model["gguf"], timeout=300)
+    assert cell.status == "ok", (cell.error, cell.text)
+    assert "warning: --host 0.0.0.0 makes the server reachable from other machines (it asks for the API key)" in cell.stderr
+    assert "sekrit" not in cell.text, "the key is not shown"
+    with open("/proc/%d/cmdline" % int(re.search(r"pid (\d+)\)", cell.stdout).group(1))) as f:
+        assert "sekrit" not in f.read(), "the key is not on the command line (ps): it goes by LLAMA_API_KEY"
+    row = {r["name"]: r for r in _servers(skernel)}["pub"]
+    skernel.seen_pids.append(int(row["pid"]))
+    try:
+        ok = skernel.execute('%chat --server pub --session pub --max-tokens 4 "hi"', timeout=120)
+        assert ok.status == "ok", ok.error  # the server's own key is sent
+        line = _one_line_error(skernel.execute('%%chat --url %s --max-tokens 4 "hi"' % row["url"], timeout=60))
+        assert line.startswith("%%chat: %s/v1 refused the request (401" % row["url"]), line
+        assert line.endswith("pass the server's key with --api-key"), line
+        ok = skernel.execute('%%chat --url %s --api-key sekrit --max-tokens 4 "hi"' % row["url"], timeout=120)
+        assert ok.status == "ok", ok.error
+    finally:
+        skernel.execute("%serve --stop pub", timeout=60)
+    assert not _wait_gone([int(row["pid"])], 10)
 
 
 def test_a_failed_load_shows_why(skernel, tmp_path):

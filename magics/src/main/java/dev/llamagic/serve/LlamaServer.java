@@ -106,8 +106,8 @@ public final class LlamaServer {
     }
 
     /** Launches the process (not waiting for it to load). {@code argv} excludes the binary. */
-    static LlamaServer launch(String name, ServerSpec spec, int port, Path binary, List<String> argv, Path logFile)
-            throws IOException {
+    static LlamaServer launch(String name, ServerSpec spec, int port, Path binary, List<String> argv,
+                              java.util.Map<String, String> env, Path logFile) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("bash", "-c", WRAPPER, "llamagic-serve", binary.toString()));
         cmd.addAll(argv);
         Files.createDirectories(logFile.getParent());
@@ -115,7 +115,7 @@ public final class LlamaServer {
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         LlamaServer[] self = new LlamaServer[1];
         Object lock = new Object();
-        ChildProcess p = ChildProcess.startWithLifeline(cmd, binary.getParent(), null, logFile, line -> {
+        ChildProcess p = ChildProcess.startWithLifeline(cmd, binary.getParent(), env, logFile, line -> {
             LlamaServer s;
             synchronized (lock) {
                 s = self[0];

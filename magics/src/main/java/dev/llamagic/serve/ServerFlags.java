@@ -251,7 +251,7 @@ public final class ServerFlags {
         if (spec.topP() != null) add(a, notes, num(spec.topP()), "top-p", "--top-p");
         if (spec.minP() != null) add(a, notes, num(spec.minP()), "min-p", "--min-p");
         if (spec.reasoningFormat() != null) add(a, notes, spec.reasoningFormat(), "reasoning format", "--reasoning-format");
-        if (spec.apiKey() != null) add(a, notes, spec.apiKey(), "API key", "--api-key");
+        if (spec.apiKey() != null && !apiKeyByEnv()) add(a, notes, spec.apiKey(), "API key", "--api-key");
         // /slots lets %serve and %chat see whether a slot is still generating
         first("--slots").ifPresent(f -> a.add(List.of(f)));
         first("--metrics").ifPresent(f -> a.add(List.of(f)));
@@ -278,6 +278,17 @@ public final class ServerFlags {
         }
         out.addAll(raw);
         return out;
+    }
+
+    /** Whether the binary reads the API key from {@code LLAMA_API_KEY} (then it stays off the command line and out of ps). */
+    public boolean apiKeyByEnv() {
+        return option("--api-key").map(o -> helpMentions(o, "LLAMA_API_KEY")).orElse(false);
+    }
+
+    /** Environment variables the server needs for {@code spec} (the API key, where the binary reads it so). */
+    public Map<String, String> env(ServerSpec spec) {
+        if (spec.apiKey() != null && apiKeyByEnv()) return Map.of("LLAMA_API_KEY", spec.apiKey());
+        return Map.of();
     }
 
     private static boolean helpMentions(Option o, String word) {

@@ -138,7 +138,7 @@ public final class Servers {
         LlamaServer server;
         try {
             log = ctx.logs().resolve("serve-" + name + ".log");
-            server = LlamaServer.launch(name, fitted, port, binary, argv, log);
+            server = LlamaServer.launch(name, fitted, port, binary, argv, flags.env(fitted), log);
         } catch (IOException e) {
             throw new UserError(prefix + ": cannot start llama-server: " + e.getMessage());
         }

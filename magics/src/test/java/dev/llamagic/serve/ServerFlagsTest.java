@@ -82,6 +82,17 @@ class ServerFlagsTest {
     }
 
     @Test
+    void theApiKeyGoesByEnvironmentWhereTheBinaryReadsIt() throws Exception {
+        ServerSpec spec = ServerSpec.builder(Path.of("m.gguf")).port(1).apiKey("sekrit").build();
+        ServerFlags f = ServerFlags.parse(help(), "");
+        assertFalse(f.argv(spec, new ArrayList<>()).contains("sekrit"));
+        assertEquals(java.util.Map.of("LLAMA_API_KEY", "sekrit"), f.env(spec));
+        ServerFlags old = ServerFlags.parse(OLD_HELP + "--api-key KEY                           API key to use for authentication\n", "");
+        assertTrue(old.argv(spec, new ArrayList<>()).containsAll(List.of("--api-key", "sekrit")));
+        assertEquals(java.util.Map.of(), old.env(spec));
+    }
+
+    @Test
     void aGpuBuildGetsItsLayers() throws Exception {
         ServerFlags f = ServerFlags.parse(help(), "Available devices:\n  CUDA0: NVIDIA A10 (22731 MiB, 22000 MiB free)\n");
         assertTrue(f.gpu());
