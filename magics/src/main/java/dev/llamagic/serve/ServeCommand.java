@@ -165,6 +165,13 @@ public class ServeCommand extends MagicCommand {
                 .reasoningFormat(reasoningFormat).preset(preset).apiKey(apiKey).extraFlags(raw)
                 .build();
         LlamaServer s = Servers.start(ctx, spec, loadTimeout(), p);
+        if ("terminal".equals(ctx.host())) {
+            // a terminal command ends with its JVM, and the server with it: serve in the foreground instead
+            out.print("server '" + s.name() + "' ready at " + s.baseUrl() + " (OpenAI API: " + s.baseUrl()
+                    + "/v1, pid " + s.pid() + "); serving until Ctrl-C");
+            int code = s.process().waitFor(ctx, p);
+            throw new UserError(p + ": llama-server exited with code " + code + " (log: " + s.logFile() + ")");
+        }
         out.print("server '" + s.name() + "' ready at " + s.baseUrl() + " (OpenAI API: " + s.baseUrl() + "/v1, pid "
                 + s.pid() + ") — %chat \"...\" talks to it; %serve --stop " + s.name() + " stops it");
     }
