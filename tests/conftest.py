@@ -191,3 +191,10 @@ def fake_hub_factory():
 def llama_bin(request):
     """The llama.cpp bin dir the GGUF tests run: LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
     return os.environ.get("LLAMAGIC_LLAMA_BIN") or request.getfixturevalue("llama_build")["bin"]
+# --- %serve / %chat ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def llama_bin(request):
+    """The llama.cpp bin dir (llama-server...): LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
+    if os.environ.get("LLAMAGIC_LLAMA_BIN"):
+        return os.environ["LLAMAGIC_LLAMA_BIN"]
+    return request.getfixturevalue("llama_build")["bin"]

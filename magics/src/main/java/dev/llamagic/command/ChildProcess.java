@@ -46,6 +46,22 @@ public final class ChildProcess implements AutoCloseable {
      */
     public static ChildProcess start(List<String> command, Path dir, Map<String, String> extraEnv,
                                      Path log, Consumer<String> onLine) throws IOException {
+        return start(command, dir, extraEnv, log, onLine, false);
+    }
+
+    /**
+     * Like {@link #start}, but the child's stdin is a pipe from this JVM that nothing is ever written to: the
+     * child reads end-of-file there as soon as this JVM is gone, whatever the way (exit, crash, {@code kill -9}),
+     * since the kernel closes the pipe's only write end. A long-lived child (a server) watches its stdin to
+     * die with its owner.
+     */
+    public static ChildProcess startWithLifeline(List<String> command, Path dir, Map<String, String> extraEnv,
+                                                 Path log, Consumer<String> onLine) throws IOException {
+        return start(command, dir, extraEnv, log, onLine, true);
+    }
+
+    private static ChildProcess start(List<String> command, Path dir, Map<String, String> extraEnv,
+                                      Path log, Consumer<String> onLine, boolean lifeline) throws IOException {
         if (which(command.get(0), extraEnv) == null) {
             throw new UserError("cannot run " + command.get(0) + ": no such program (not found on PATH)");
         }
@@ -56,7 +72,7 @@ public final class ChildProcess implements AutoCloseable {
         if (dir != null) pb.directory(dir.toFile());
         if (extraEnv != null) pb.environment().putAll(extraEnv);
         if (log != null) Files.createDirectories(log.toAbsolutePath().getParent());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (!lifeline) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         try {
             return new ChildProcess(pb.start(), command, log, onLine == null ? l -> {} : onLine);
         } catch (IOException e) {
