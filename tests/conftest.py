@@ -125,3 +125,12 @@ def tiny_model(tmp_path_factory):
     gguf_path = out / "tiny-qwen3-F32.gguf"
     tiny_qwen3.generate(str(model_dir), gguf_out=str(gguf_path), llama_src=LLAMA_SRC)
     return {"dir": str(model_dir), "gguf": str(gguf_path)}
+
+
+# --- %bench / %gpu (bench branch) -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def llama_bin(request):
+    """The directory of the llama.cpp binaries the tests use: LLAMAGIC_LLAMA_BIN, else the prepared build."""
+    if os.environ.get("LLAMAGIC_LLAMA_BIN"):
+        return os.environ["LLAMAGIC_LLAMA_BIN"]
+    return request.getfixturevalue("llama_build")["bin"]
