@@ -20,8 +20,8 @@ import tech.tablesaw.api.Table;
 public class GpuCommand extends MagicCommand {
 
     /**
-     * Who our processes are. MERGE: the serve registry plugs in here (one line), e.g.
-     * {@code return dev.llamagic.serve.Servers.processNames();} — a {@link ProcessNames} over the running servers.
+     * Who our processes are. MERGE: the serve registry plugs in here, one line, e.g.
+     * {@code return ProcessNames.of(() -> Servers.all().stream().collect(Collectors.toMap(s -> s.pid(), s -> s.name())));}
      */
     static ProcessNames processNames() {
         return ProcessNames.NONE;

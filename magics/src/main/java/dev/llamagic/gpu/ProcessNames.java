@@ -18,6 +18,24 @@ public interface ProcessNames {
     ProcessNames NONE = pid -> null;
 
     /**
+     * Names from a live listing of our processes (pid → name), read afresh on each use, e.g. at merge:
+     * {@code ProcessNames.of(() -> Servers.all().stream().collect(Collectors.toMap(s -> s.pid(), s -> s.name())))}.
+     */
+    static ProcessNames of(java.util.function.Supplier<Map<Long, String>> running) {
+        return new ProcessNames() {
+            @Override
+            public String nameOf(long pid) {
+                return running.get().get(pid);
+            }
+
+            @Override
+            public Map<Long, String> running() {
+                return running.get();
+            }
+        };
+    }
+
+    /**
      * The name of {@code pid} or of its nearest named ancestor (a server started through a wrapper shows up
      * in nvidia-smi under the wrapper's child), or null.
      */

@@ -28,8 +28,8 @@ public class BenchCommand extends MagicCommand {
 
     /**
      * How {@code --server NAME} (and plain {@code %bench}) finds a server. MERGE: the serve registry plugs in
-     * here (one line), e.g. {@code return ServeBenchTargets::resolve;} mapping {@code Servers.get(name)} /
-     * {@code Servers.latest()} to a {@link BenchTarget}.
+     * here, one line: {@code return BenchTargets.of(Servers::get, Servers::latest, s -> new BenchTarget(s.name(),
+     * s.baseUrl(), s.apiKey(), s.modelPath(), s.pid(), s.slots()));}
      */
     static BenchTargets targets() {
         return BenchTargets.URL_ONLY;
