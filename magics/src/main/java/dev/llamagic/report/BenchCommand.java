@@ -116,8 +116,8 @@ public class BenchCommand extends MagicCommand {
         Table summary = BenchReport.summary(results);
         out.table(summary);
         out.html(BenchReport.legendHtml(), BenchReport.legendText());
-        String chart = Charts.throughputVsConcurrency(summary);
-        if (!chart.isEmpty()) out.html(chart, "(chart: decode tok/s aggregate vs concurrency, in the notebook's HTML view)");
+        Charts.Chart chart = Charts.throughputChart(summary);
+        if (chart != null) out.html(chart.svg(), chart.text());
         Table requests = BenchReport.requests(results);
         if (raw) out.table(requests);
         if (save != null) {

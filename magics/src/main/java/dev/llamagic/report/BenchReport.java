@@ -145,7 +145,8 @@ public final class BenchReport {
                         .orElse(" · bandwidth not in llamagic's table (% roofline left empty)");
         lines.add(gpu);
         lines.add(r.modelBytes() > 0 ? "model file: " + Units.bytes(r.modelBytes()) + " (" + r.modelBytes() + " bytes)"
-                : "model file not found on this machine (% roofline left empty)");
+                : "model file " + (r.server().modelPath().isBlank() ? "unknown" : "'" + r.server().modelPath() + "' not found here")
+                        + " (% roofline left empty; start llama-server with an absolute -m path)");
         lines.add("workload " + r.workload().name() + ": " + r.workload().describe() + "; " + r.plan().requests()
                 + " requests after one warm-up");
         for (String n : r.plan().notes()) lines.add("note: " + n);

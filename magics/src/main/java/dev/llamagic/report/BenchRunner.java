@@ -69,7 +69,7 @@ public final class BenchRunner {
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofMinutes(10))
                 .writeTimeout(Duration.ofMinutes(1))
-                .retryOnConnectionFailure(false)
+                .retryOnConnectionFailure(true)
                 .build();
     }
 

@@ -27,7 +27,16 @@ public final class Charts {
      * (at the first prompt and generation length) when several models were measured, else one line per prompt length.
      */
     public static String throughputVsConcurrency(Table summary) {
-        if (summary.rowCount() == 0) return "";
+        Chart c = throughputChart(summary);
+        return c == null ? "" : c.svg();
+    }
+
+    /** A chart as SVG and as text (its data, for terminals). */
+    public record Chart(String svg, String text) {}
+
+    /** {@link #throughputVsConcurrency} with a text rendering of its data; null for an empty table. */
+    public static Chart throughputChart(Table summary) {
+        if (summary.rowCount() == 0) return null;
         List<String> models = new ArrayList<>(new java.util.LinkedHashSet<>(summary.stringColumn(BenchReport.MODEL).asList()));
         int firstPrompt = summary.intColumn(BenchReport.PROMPT).getInt(0);
         int firstGen = summary.intColumn(BenchReport.GEN).getInt(0);
@@ -52,7 +61,8 @@ public final class Charts {
         String title = models.size() > 1
                 ? "decode tok/s (aggregate) vs concurrency · prompt " + firstPrompt + ", generate " + firstGen
                 : "decode tok/s (aggregate) vs concurrency · " + models.get(0) + " · generate " + firstGen;
-        return lineChart(title, "concurrent requests", "tok/s", series);
+        return new Chart(lineChart(title, "concurrent requests", "tok/s", series),
+                title + " (concurrency→tok/s)\n" + text(series));
     }
 
     /** A line chart; x values are placed evenly as categories (concurrency 1, 2, 4, 8 …), y from 0. */
