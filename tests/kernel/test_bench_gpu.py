@@ -16,10 +16,11 @@ from conftest import Kernel
 
 # The client's decode tok/s (tokens after the first ÷ first→last streamed token) and the server's
 # predicted_per_second ((predicted_n − 1) ÷ predicted_ms) time the same tokens over nearly the same interval;
-# the client's ends when the last event reaches it, so it may read a little lower. Stated tolerance: 15 %
-# on each row's mean (and 25 % on any single request) on this shared 2-core machine.
-ROW_TOLERANCE = 0.15
-REQUEST_TOLERANCE = 0.25
+# the client's interval is shifted by the time each event takes to reach it. Stated tolerance: 5 % on each
+# row's mean and 10 % on any single request (observed on the shared 2-core dev machine under load: at most
+# 2 % on a request, 0.2 % on average). Counting n instead of n − 1 tokens would be 3 % off at 32 tokens.
+ROW_TOLERANCE = 0.05
+REQUEST_TOLERANCE = 0.10
 
 SUMMARY_COLUMNS = ["model", "prompt tokens", "gen tokens", "concurrency", "requests", "prefill tok/s",
                    "decode tok/s per request", "decode tok/s per request (server)", "decode tok/s aggregate",
@@ -158,7 +159,9 @@ def test_bench_quick_against_a_real_server_agrees_with_its_timings(bench_kernel,
         assert int(q["prompt_n"]) == int(q["prompt tokens"]), q
         assert int(q["cache_n"]) == 0, q
         assert int(q["predicted_n"]) == int(q["gen tokens"]), q
-        assert int(q["decode tokens"]) <= int(q["gen tokens"]) - 1
+        # n − 1: the first token comes from the prompt batch (one more is skipped if its text was held back
+        # as an incomplete UTF-8 sequence, which random weights can produce)
+        assert int(q["gen tokens"]) - 3 <= int(q["decode tokens"]) <= int(q["gen tokens"]) - 1, q
         client, server = num(q["decode tok/s (client)"]), num(q["predicted_per_second"])
         assert abs(client - server) / server <= REQUEST_TOLERANCE, (client, server, q)
         assert num(q["TTFT (ms)"]) < num(q["e2e (ms)"])
@@ -304,8 +307,10 @@ def test_bench_samples_gpu_memory_and_computes_the_roofline(gpu_kernel, fake_smi
                               % (tiny_server["url"], save), timeout=300)
     assert cell.status == "ok", cell.error
     assert "GPU: NVIDIA A10 · 600 GB/s (NVIDIA A10 datasheet (600 GB/s))" in cell.text
+    size = os.path.getsize(tiny_model["gguf"])
+    assert "(%d bytes)" % size in cell.text, "the model file was found through /props' model_path"
     rows = read_csv(save)
     assert rows[0]["GPU mem peak (MiB)"] == "7000"
-    size = os.path.getsize(tiny_model["gguf"])
+    assert rows[0]["% roofline"] != "", "a known GPU and a known model file give a figure"
     expected = size * float(rows[0]["decode tok/s per request"]) / 600e9 * 100
     assert float(rows[0]["% roofline"]) == pytest.approx(expected, abs=0.051)
