@@ -25,6 +25,7 @@ public final class Charts {
     /**
      * Aggregate decode tok/s against concurrency from a {@link BenchReport#summary} table: one line per model
      * (at the first prompt and generation length) when several models were measured, else one line per prompt length.
+     * Works on a table loaded back from a saved CSV too ({@link BenchReport#load}).
      */
     public static String throughputVsConcurrency(Table summary) {
         Chart c = throughputChart(summary);
@@ -38,13 +39,13 @@ public final class Charts {
     public static Chart throughputChart(Table summary) {
         if (summary.rowCount() == 0) return null;
         List<String> models = new ArrayList<>(new java.util.LinkedHashSet<>(summary.stringColumn(BenchReport.MODEL).asList()));
-        int firstPrompt = summary.intColumn(BenchReport.PROMPT).getInt(0);
-        int firstGen = summary.intColumn(BenchReport.GEN).getInt(0);
+        int firstPrompt = (int) summary.numberColumn(BenchReport.PROMPT).getDouble(0);
+        int firstGen = (int) summary.numberColumn(BenchReport.GEN).getDouble(0);
         Map<String, List<double[]>> lines = new LinkedHashMap<>();
         for (int r = 0; r < summary.rowCount(); r++) {
-            if (summary.doubleColumn(BenchReport.AGGREGATE).isMissing(r)) continue;
-            int p = summary.intColumn(BenchReport.PROMPT).getInt(r);
-            int g = summary.intColumn(BenchReport.GEN).getInt(r);
+            if (summary.column(BenchReport.AGGREGATE).isMissing(r)) continue;
+            int p = (int) summary.numberColumn(BenchReport.PROMPT).getDouble(r);
+            int g = (int) summary.numberColumn(BenchReport.GEN).getDouble(r);
             String key;
             if (models.size() > 1) {
                 if (p != firstPrompt || g != firstGen) continue;
@@ -54,7 +55,7 @@ public final class Charts {
                 key = "prompt " + p;
             }
             lines.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {
-                    summary.intColumn(BenchReport.CONCURRENCY).getInt(r), summary.doubleColumn(BenchReport.AGGREGATE).getDouble(r)});
+                    summary.numberColumn(BenchReport.CONCURRENCY).getDouble(r), summary.numberColumn(BenchReport.AGGREGATE).getDouble(r)});
         }
         List<Series> series = new ArrayList<>();
         lines.forEach((k, v) -> series.add(new Series(k, v)));
@@ -79,7 +80,7 @@ public final class Charts {
         }
         List<Double> xList = new ArrayList<>(xs);
         double step = niceStep(max / 5);
-        double top0 = step * Math.max(1, Math.ceil(max / step));
+        double top0 = step * Math.max(1, Math.ceil(max * 1.05 / step));
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT,
                 "<svg class=\"llamagic-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
