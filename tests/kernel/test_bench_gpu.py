@@ -314,3 +314,15 @@ def test_bench_samples_gpu_memory_and_computes_the_roofline(gpu_kernel, fake_smi
     assert rows[0]["% roofline"] != "", "a known GPU and a known model file give a figure"
     expected = size * float(rows[0]["decode tok/s per request"]) / 600e9 * 100
     assert float(rows[0]["% roofline"]) == pytest.approx(expected, abs=0.051)
+
+
+def test_interrupting_compare_stops_the_servers_it_started(bench_kernel, tiny_model, q8_model):
+    cell = bench_kernel.execute("%%bench --compare %s %s" % (tiny_model["gguf"], q8_model), timeout=120, interrupt_after=10)
+    assert cell.status == "error"
+    assert "interrupted" in "".join(cell.error["traceback"])
+    ports = [int(p) for p in re.findall(r"on port (\d+)", cell.stdout)]
+    assert ports, "a server had been started when the cell was interrupted: %r" % cell.stdout
+    deadline = time.time() + 15
+    while time.time() < deadline and any(port_open(p) for p in ports):
+        time.sleep(0.25)
+    assert not any(port_open(p) for p in ports)
