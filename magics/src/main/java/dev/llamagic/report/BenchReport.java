@@ -147,8 +147,9 @@ public final class BenchReport {
         lines.add(r.modelBytes() > 0 ? "model file: " + Units.bytes(r.modelBytes()) + " (" + r.modelBytes() + " bytes)"
                 : "model file " + (r.server().modelPath().isBlank() ? "unknown" : "'" + r.server().modelPath() + "' not found here")
                         + " (% roofline left empty; start llama-server with an absolute -m path)");
-        lines.add("workload " + r.workload().name() + ": " + r.workload().describe() + "; " + r.plan().requests()
-                + " requests after one warm-up");
+        int n = r.plan().requests();
+        lines.add("workload " + r.workload().name() + ": " + r.workload().describe() + "; " + n
+                + (n == 1 ? " request" : " requests") + " after one warm-up");
         for (String n : r.plan().notes()) lines.add("note: " + n);
         return lines;
     }

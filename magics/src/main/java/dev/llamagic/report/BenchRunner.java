@@ -101,8 +101,16 @@ public final class BenchRunner {
         if (plan.cases().isEmpty()) {
             throw new UserError(prefix + ": nothing of the workload fits this server (" + String.join("; ", plan.notes()) + ")");
         }
-        Path modelFile = target.modelFile() != null ? target.modelFile()
-                : !modelPath.isBlank() && Files.isRegularFile(Path.of(modelPath)) ? Path.of(modelPath) : null;
+        Path modelFile = target.modelFile();
+        if (modelFile == null && !modelPath.isBlank()) {
+            Long pid = target.pid();
+            if (pid == null && !Path.of(modelPath).isAbsolute()) {
+                var found = LocalServers.pidOf(base, Path.of("/proc"));
+                if (found.isPresent()) pid = found.getAsLong();
+            }
+            Path p = LocalServers.resolve(modelPath, pid, Path.of("/proc"));
+            if (Files.isRegularFile(p)) modelFile = p;
+        }
         long modelBytes = modelBytes(modelFile);
         List<Integer> text = tokenize(target, PROMPT_TEXT);
         if (text.size() < 16) throw new UserError(prefix + ": the server's /tokenize gave only " + text.size() + " tokens for the prompt text");

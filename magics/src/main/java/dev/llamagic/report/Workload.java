@@ -43,19 +43,23 @@ public record Workload(String name, List<Integer> promptTokens, List<Integer> ge
     }
 
     public Workload withPrompts(List<Integer> v) {
-        return new Workload(name + "*", v, genTokens, concurrency, repetitions);
+        return new Workload(modified(), v, genTokens, concurrency, repetitions);
     }
 
     public Workload withGen(List<Integer> v) {
-        return new Workload(name + "*", promptTokens, v, concurrency, repetitions);
+        return new Workload(modified(), promptTokens, v, concurrency, repetitions);
     }
 
     public Workload withConcurrency(List<Integer> v) {
-        return new Workload(name + "*", promptTokens, genTokens, v, repetitions);
+        return new Workload(modified(), promptTokens, genTokens, v, repetitions);
     }
 
     public Workload withRepetitions(int v) {
-        return new Workload(name + "*", promptTokens, genTokens, concurrency, v);
+        return new Workload(modified(), promptTokens, genTokens, concurrency, v);
+    }
+
+    private String modified() {
+        return name.endsWith(" (modified)") ? name : name + " (modified)";
     }
 
     public int maxConcurrency() {
