@@ -150,7 +150,7 @@ public final class BenchReport {
         int n = r.plan().requests();
         lines.add("workload " + r.workload().name() + ": " + r.workload().describe() + "; " + n
                 + (n == 1 ? " request" : " requests") + " after one warm-up");
-        for (String n : r.plan().notes()) lines.add("note: " + n);
+        for (String note : r.plan().notes()) lines.add("note: " + note);
         return lines;
     }
 
