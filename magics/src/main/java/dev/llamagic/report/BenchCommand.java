@@ -17,13 +17,14 @@ import tech.tablesaw.api.Table;
         description = {"Measures a llama-server (prefill and decode tok/s, TTFT, latency, GPU memory, share of the bandwidth roofline) with a fixed workload, or runs llama-bench.",
                 "用固定负载测量 llama-server 的预填充/解码速度、首字延迟、端到端延迟、显存峰值和带宽利用率，或运行 llama-bench。"},
         footer = {"", "Forms:",
-                "  %%bench --url http://127.0.0.1:8080 [--api-key K]     any running llama-server",
-                "  %%bench [--server NAME]                              a server started with %%serve (latest by default)",
-                "  %%bench --llama-bench model.gguf [llama-bench args]  llama.cpp's own llama-bench, e.g. -p 512 -n 128",
-                "  %%bench --compare a.gguf b.gguf ...                  the same workload over several models",
-                "Standard workload: prompts 128/512/2048 tokens, generate 128, concurrency 1/2/4/8 (up to the server's slots),",
-                "3 repetitions; --quick: prompts 64/256, generate 32, concurrency 1/2/4, 2 repetitions.",
-                "Load a saved CSV back: Table t = dev.llamagic.report.BenchReport.load(\"bench.csv\");"})
+                "  %%bench --url URL [--api-key K]    any running llama-server",
+                "  %%bench [--server NAME]            a %%serve server (default: the latest)",
+                "  %%bench --llama-bench M.gguf ARGS  llama-bench, e.g. -p 512 -n 128",
+                "  %%bench --compare A.gguf B.gguf    the same workload over several models",
+                "Standard workload: prompts 128/512/2048 tokens, generate 128, concurrency",
+                "1/2/4/8 (up to the server's slots), 3 repetitions. --quick: prompts 64/256,",
+                "generate 32, concurrency 1/2/4, 2 repetitions.",
+                "Load a saved CSV: dev.llamagic.report.BenchReport.load(\"bench.csv\")"})
 public class BenchCommand extends MagicCommand {
 
     /**
