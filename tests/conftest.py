@@ -195,6 +195,10 @@ def llama_bin(request):
 @pytest.fixture(scope="session")
 def llama_bin(request):
     """The llama.cpp bin dir (llama-server...): LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
+# --- %bench / %gpu (bench branch) -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def llama_bin(request):
+    """The directory of the llama.cpp binaries the tests use: LLAMAGIC_LLAMA_BIN, else the prepared build."""
     if os.environ.get("LLAMAGIC_LLAMA_BIN"):
         return os.environ["LLAMAGIC_LLAMA_BIN"]
     return request.getfixturevalue("llama_build")["bin"]
