@@ -169,6 +169,8 @@ def llama_build():
         info = json.load(f)
     return {"bin": info["binDir"], "key": key, "cell": cell, "text": cell.text,
             "built": "built and verified" in cell.text, "wall": wall, "marker": info}
+
+
 # ---- %ms-download: the fake ModelScope hub (tests/fixtures/fake_hub.py), started in-process on loopback
 
 @pytest.fixture
@@ -187,18 +189,11 @@ def fake_hub_factory():
     yield start
     for hub in hubs:
         hub.stop()
+
+
+# ---- the llama.cpp binaries the GGUF, serve and bench tests run -------------------------------------------
+
 @pytest.fixture(scope="session")
 def llama_bin(request):
-    """The llama.cpp bin dir the GGUF tests run: LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
+    """The directory of the llama.cpp binaries: LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
     return os.environ.get("LLAMAGIC_LLAMA_BIN") or request.getfixturevalue("llama_build")["bin"]
-# --- %serve / %chat ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def llama_bin(request):
-    """The llama.cpp bin dir (llama-server...): LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
-# --- %bench / %gpu (bench branch) -------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def llama_bin(request):
-    """The directory of the llama.cpp binaries the tests use: LLAMAGIC_LLAMA_BIN, else the prepared build."""
-    if os.environ.get("LLAMAGIC_LLAMA_BIN"):
-        return os.environ["LLAMAGIC_LLAMA_BIN"]
-    return request.getfixturevalue("llama_build")["bin"]
