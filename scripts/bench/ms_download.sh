@@ -38,14 +38,13 @@ files = {"config.json": '{"architectures": ["Qwen3ForCausalLM"]}', "generation_c
 print(json.dumps(fake_hub.generate_model(sys.argv[1], files, seed=4)))
 EOF
 
-start_hub() {  # start_hub NAME [hub args...] -> URL in $BENCH_DIR/NAME.url
+start_hub() {  # start_hub NAME [hub args...]: sets $hub_url; not in a subshell, so cleanup sees the pid
   local name=$1; shift
   "$PY" tests/fixtures/fake_hub.py --models-dir "$BENCH_DIR/models" "$@" > "$BENCH_DIR/$name.url" &
   pids+=($!)
   for _ in $(seq 50); do [ -s "$BENCH_DIR/$name.url" ] && break; sleep 0.1; done
-  local url; url=$(head -1 "$BENCH_DIR/$name.url")
-  curl -sf "$url/api/v1/models/$REPO/repo/files?Revision=master&Recursive=True" > "$BENCH_DIR/listing.json"  # warms the hub's sha cache
-  echo "$url"
+  hub_url=$(head -1 "$BENCH_DIR/$name.url")
+  curl -sf "$hub_url/api/v1/models/$REPO/repo/files?Revision=master&Recursive=True" > "$BENCH_DIR/listing.json"  # warms the hub's sha cache
 }
 
 check() {  # check DIR: every file byte-identical to the generated one
@@ -74,7 +73,7 @@ export MODELSCOPE_CACHE="$BENCH_DIR/ms-cache"
 out="$BENCH_DIR/out"
 
 echo "== A) per-connection cap $CAP B/s: llamagic vs modelscope $("$MS_VENV/bin/python" -c 'import modelscope; print(modelscope.__version__)')"
-capped=$(start_hub capped --bandwidth "$CAP")
+start_hub capped --bandwidth "$CAP"; capped=$hub_url
 for i in $(seq "$RUNS"); do
   rm -rf "$out"; timed llamagic_capped java -jar "$JAR" ms-download "$REPO" --endpoint "$capped" --local_dir "$out"; check "$out"
   rm -rf "$out"; timed official_capped "$MS_VENV/bin/modelscope" download --model "$REPO" --endpoint "$capped" --local_dir "$out"; check "$out"
@@ -84,7 +83,7 @@ timed llamagic_rerun java -jar "$JAR" ms-download "$REPO" --endpoint "$capped" -
 timed official_over_llamagic_dir "$MS_VENV/bin/modelscope" download --model "$REPO" --endpoint "$capped" --local_dir "$out"
 
 echo "== B) uncapped: llamagic vs $CURL_N parallel curl range fetches"
-open=$(start_hub open)
+start_hub open; open=$hub_url
 # every file of the listing cut into CURL_N-way ranges (>= 32 MiB each), fetched by CURL_N parallel curls
 "$PY" - "$BENCH_DIR/listing.json" "$CURL_N" "$open" "$REPO" "$out" > "$BENCH_DIR/ranges.txt" <<'EOF'
 import json, sys, urllib.parse

@@ -330,3 +330,16 @@ def test_fake_hub_runs_as_a_script(model, tmp_path):
     finally:
         p.kill()
         p.wait()
+
+
+def test_java_api_returns_the_directory(kernel, model, fake_hub_factory, tmp_path):
+    hub = fake_hub_factory(model["models"])
+    out = tmp_path / "api"
+    cell = kernel.execute(
+        'var dir = dev.llamagic.hub.ModelScope.download(dev.llamagic.kernel.Cell.context(), '
+        'new dev.llamagic.hub.ModelScope.Options("%s").endpoint("%s").localDir("%s").include("*.json"));\n'
+        'System.out.println("DIR=" + dir);' % (REPO, hub.url, out))
+    assert cell.status == "ok", cell.error
+    assert "DIR=%s" % out in cell.stdout
+    assert _sha(out / "tokenizer.json") == model["sha"]["tokenizer.json"]
+    assert not (out / BIG).exists()
