@@ -31,7 +31,7 @@ public final class GpuSampler implements AutoCloseable {
     public static GpuSampler start(Map<String, String> env) {
         NvidiaSmi.Snapshot s = NvidiaSmi.probe(env);
         if (!s.available()) return new GpuSampler(null, List.of(), DEFAULT_INTERVAL, DEFAULT_MAX_RUNNING);
-        return new GpuSampler(() -> NvidiaSmi.probe(env).gpus(), s.gpus(), DEFAULT_INTERVAL, DEFAULT_MAX_RUNNING);
+        return new GpuSampler(() -> NvidiaSmi.queryGpus(env), s.gpus(), DEFAULT_INTERVAL, DEFAULT_MAX_RUNNING);
     }
 
     /** A sampler over any source of GPU readings (tests, other probes); null source = inactive. */

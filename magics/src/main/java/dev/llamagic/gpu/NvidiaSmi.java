@@ -58,6 +58,18 @@ public final class NvidiaSmi {
         }
     }
 
+    /** Only the GPU query (what a sampler needs); empty when nvidia-smi is missing or fails. */
+    public static List<Gpu> queryGpus(Map<String, String> env) {
+        Path program = ChildProcess.which("nvidia-smi", env);
+        if (program == null) return List.of();
+        try {
+            ChildProcess.Result r = ChildProcess.run(gpuQuery(program.toString()), null, TIMEOUT);
+            return r.ok() ? parseGpus(r.output()) : List.of();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     /** Parses {@code --query-gpu=index,name,memory.used,memory.total,utilization.gpu,temperature.gpu,power.draw} output. */
     public static List<Gpu> parseGpus(String csv) {
         List<Gpu> out = new ArrayList<>();

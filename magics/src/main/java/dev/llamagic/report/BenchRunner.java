@@ -250,7 +250,8 @@ public final class BenchRunner {
                     finalEvent = ev;
                     continue;
                 }
-                if (first < 0 && ev.path("tokens").isArray() && ev.path("tokens").size() > 0) {
+                // a token event: "tokens" (current llama-server), or text (older builds without "tokens")
+                if (first < 0 && (ev.path("tokens").size() > 0 || !ev.path("content").asText("").isEmpty())) {
                     first = now;
                     nAtFirst = ev.path("tokens_predicted").asInt(1);
                 }
