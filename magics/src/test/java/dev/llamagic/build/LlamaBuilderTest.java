@@ -134,6 +134,26 @@ class LlamaBuilderTest {
     }
 
     @Test
+    void aCudaBuildWhoseBinariesSeeNoCudaDeviceFailsAndIsNotRecorded() throws Exception {
+        FakeCuda fake = new FakeCuda(tmp.resolve("fake-cuda")).smi("12.4", "NVIDIA A10, 8.6");
+        FakeCuda.nvcc(tmp.resolve("fake-cuda"), "12.4");
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("LLAMAGIC_HOME", tmp.resolve("home").toString());
+        env.put("PATH", fake.bin + ":" + System.getenv("PATH"));
+        Context cudaCtx = new Context(nb, env, "test", null);
+        UserError e = assertThrows(UserError.class,
+                () -> new LlamaBuilder(cudaCtx, P).build(BuildOptions.defaults().withSource(src.toString()).cuda()));
+        assertTrue(e.getMessage().startsWith(P + ": the CUDA build does not see a CUDA device: llama-server --list-devices"
+                + " lists none"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+        assertTrue(Llama.installs(cudaCtx).isEmpty());
+        String log = Files.readString(Files.list(tmp.resolve("home/llama.cpp/builds")).filter(Files::isDirectory)
+                .findFirst().orElseThrow().resolve(LlamaBuilder.LOG));
+        assertTrue(log.contains("-DGGML_CUDA=ON") && log.contains("-DCMAKE_CUDA_ARCHITECTURES=86")
+                && log.contains("-DCMAKE_CUDA_COMPILER=" + fake.bin.resolve("nvcc")), log);
+    }
+
+    @Test
     void unknownTargetsAndIgnoredDefinesAreOneLine() throws Exception {
         UserError t = assertThrows(UserError.class, () -> build(BuildOptions.defaults().withTarget("llama-nope")));
         assertEquals(1, t.getMessage().lines().count(), t.getMessage());
