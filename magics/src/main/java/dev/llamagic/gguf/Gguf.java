@@ -24,6 +24,7 @@ public final class Gguf {
 
     public static HfConverter.Result convertWithResult(Context ctx, HfConverter.Options options) throws IOException {
         HfConverter.Plan plan = HfConverter.plan(options);
+        HfConverter.checkDisk(plan, options, 0);
         try (Progress bar = ctx.notebook().progress("to-gguf " + plan.out().getFileName(), plan.sourceBytes(), Progress.Unit.BYTES)) {
             HfConverter.Result r = HfConverter.write(ctx, plan, options, bar);
             bar.finish(Units.bytes(r.bytes()) + " written");

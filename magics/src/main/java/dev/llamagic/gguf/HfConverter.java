@@ -207,16 +207,9 @@ public final class HfConverter {
     /** Writes the planned GGUF: temp file, parallel conversion, sequential writes, rename. */
     public static Result write(Context ctx, Plan plan, Options o, Progress progress) throws IOException {
         byte[] header = GgufWriter.header(plan.metadata(), plan.infos(), GgufWriter.DEFAULT_ALIGNMENT);
-        long total = header.length + plan.dataBytes();
         Path out = plan.out();
         Path outDir = out.getParent();
-        Files.createDirectories(outDir);
-        long usable = Files.getFileStore(outDir).getUsableSpace();
-        if (usable < total + o.keepFree()) {
-            throw new UserError("not enough disk space in " + outDir + ": the GGUF needs " + Units.bytes(total)
-                    + (o.keepFree() > 0 ? " and " + Units.bytes(o.keepFree()) + " must stay free" : "")
-                    + ", only " + Units.bytes(usable) + " are free: free some space or pass --outfile on another disk");
-        }
+        checkDisk(plan, o, header.length);
         Path tmp = out.resolveSibling(out.getFileName() + TMP_SUFFIX);
         long started = System.nanoTime();
         MemoryPeak peak = new MemoryPeak();
@@ -273,6 +266,19 @@ public final class HfConverter {
         peak.sample();
         return new Result(out, Files.size(out), plan.sourceBytes(), plan.tensors().size(), plan.parameters(),
                 plan.outputType(), secs, peak.heap, peak.buffers, MemoryPeak.vmHwm(), o.threads());
+    }
+
+    /** Fails in one line unless the whole GGUF (plus {@code keepFree}) fits on the output's disk. */
+    public static void checkDisk(Plan plan, Options o, long headerBytes) throws IOException {
+        long total = headerBytes + plan.dataBytes();
+        Path outDir = plan.out().getParent();
+        Files.createDirectories(outDir);
+        long usable = Files.getFileStore(outDir).getUsableSpace();
+        if (usable < total + o.keepFree()) {
+            throw new UserError("not enough disk space in " + outDir + ": the GGUF needs " + Units.bytes(total)
+                    + (o.keepFree() > 0 ? " and " + Units.bytes(o.keepFree()) + " must stay free" : "")
+                    + ", only " + Units.bytes(usable) + " are free: free some space or pass --outfile on another disk");
+        }
     }
 
     private static List<Path> distinctFiles(Plan plan) {
