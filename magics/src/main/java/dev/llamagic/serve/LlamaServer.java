@@ -296,6 +296,9 @@ public final class LlamaServer {
     int health() {
         try (Response r = http.newCall(new Request.Builder().url(baseUrl() + "/health").build()).execute()) {
             return r.code();
+        } catch (java.io.InterruptedIOException e) {
+            Thread.currentThread().interrupt(); // keep the user's interrupt for the caller's check
+            return -1;
         } catch (IOException e) {
             return -1;
         }
