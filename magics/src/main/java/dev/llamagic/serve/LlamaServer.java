@@ -315,9 +315,8 @@ public final class LlamaServer {
             try {
                 ctx.checkInterrupted(prefix);
             } catch (Interrupted e) {
-                stop();
                 progress.fail("interrupted: server stopped");
-                throw e;
+                throw e; // the caller forgets the server, then stops it
             }
             if (!process.isAlive()) {
                 progress.fail("llama-server exited");
@@ -335,7 +334,6 @@ public final class LlamaServer {
             }
             progress.detail(stage + (code == 503 ? " (the server answers 503: loading)" : ""));
             if (System.nanoTime() > deadline) {
-                stop();
                 progress.fail("not ready after " + timeout.toSeconds() + " s");
                 throw new UserError(prefix + ": llama-server was not ready after " + timeout.toSeconds()
                         + " s, so it was stopped (log: " + logFile + "; allow more with --timeout)");
