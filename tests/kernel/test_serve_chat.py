@@ -416,6 +416,32 @@ def test_other_host_warns_and_api_key_is_used(skernel, tiny_model):
     assert not _wait_gone([int(row["pid"])], 10)
 
 
+def test_interrupt_while_loading_stops_the_server(skernel, serve_env, tiny_model):
+    _servers(skernel)  # a warm kernel: the interrupt must find the magic running, not JShell compiling the cell
+    cell = skernel.execute('%%serve "%s" --name halfway -- -t 1' % tiny_model["gguf"], timeout=120, interrupt_after=1.0)
+    if cell.status == "ok":
+        skernel.execute("%serve --stop halfway", timeout=60)
+        pytest.skip("the model loaded before the interrupt arrived")
+    # JJava answers the interrupt at once while the magic's thread still cleans up: give it a moment
+    deadline = time.time() + 10
+    while time.time() < deadline and "halfway" in {r["name"] for r in _servers(skernel)}:
+        time.sleep(0.5)
+    assert "halfway" not in {r["name"] for r in _servers(skernel)}
+    log = os.path.join(serve_env["LLAMAGIC_HOME"], "logs", "serve-halfway.log")
+    if not os.path.exists(log):
+        pytest.skip("interrupted before llama-server was launched")
+    header = [l for l in open(log) if l.startswith("=== llamagic")][-1]
+    port = int(re.search(r"--port (\d+)", header).group(1))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.2)
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "the interrupted server still listens on %d" % port
+
+
 def test_a_failed_load_shows_why(skernel, tmp_path):
     # a GGUF header with nothing behind it: llama-server starts, then exits while loading
     bad = tmp_path / "broken.gguf"

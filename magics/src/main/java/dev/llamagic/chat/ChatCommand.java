@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "chat", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Chats with a llama-server started by %%serve (or any OpenAI-compatible endpoint), streaming the answer into the cell.",
-                "与 %%serve 启动的 llama-server（或任意 OpenAI 兼容接口）对话，回答流式显示在单元格中。"},
+        description = {"Chats with a llama-server started by the serve magic (or any OpenAI-compatible endpoint), streaming the answer into the cell.",
+                "与 serve 魔法启动的 llama-server（或任意 OpenAI 兼容接口）对话，回答流式显示在单元格中。"},
         footer = {"", "Examples:",
                 "  %%chat \"What is the capital of France?\"",
                 "  %%chat --no-think --max-tokens 200 \"Summarise flash attention in one sentence.\"",

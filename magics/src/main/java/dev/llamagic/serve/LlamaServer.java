@@ -296,6 +296,9 @@ public final class LlamaServer {
     int health() {
         try (Response r = http.newCall(new Request.Builder().url(baseUrl() + "/health").build()).execute()) {
             return r.code();
+        } catch (java.io.InterruptedIOException e) {
+            Thread.currentThread().interrupt(); // keep the user's interrupt for the caller's check
+            return -1;
         } catch (IOException e) {
             return -1;
         }
@@ -312,9 +315,8 @@ public final class LlamaServer {
             try {
                 ctx.checkInterrupted(prefix);
             } catch (Interrupted e) {
-                stop();
                 progress.fail("interrupted: server stopped");
-                throw e;
+                throw e; // the caller forgets the server, then stops it
             }
             if (!process.isAlive()) {
                 progress.fail("llama-server exited");
@@ -332,7 +334,6 @@ public final class LlamaServer {
             }
             progress.detail(stage + (code == 503 ? " (the server answers 503: loading)" : ""));
             if (System.nanoTime() > deadline) {
-                stop();
                 progress.fail("not ready after " + timeout.toSeconds() + " s");
                 throw new UserError(prefix + ": llama-server was not ready after " + timeout.toSeconds()
                         + " s, so it was stopped (log: " + logFile + "; allow more with --timeout)");

@@ -29,7 +29,7 @@ import tech.tablesaw.api.Table;
                 "启动并托管 llama-server（或列出、停止、重启服务，查看日志）。"},
         footer = {"", "Examples:",
                 "  %%serve /mnt/workspace/Qwen3-4B-Q4_K_M.gguf --preset qwen3",
-                "  %%serve Qwen/Qwen3-4B-GGUF --port 8080 --ctx 8192 -- --no-mmap",
+                "  %%serve Qwen/Qwen3-4B-GGUF --port 8080 --ctx 8192 -- --threads 8",
                 "  %%serve --list        %%serve --logs NAME --tail 50        %%serve --stop all",
                 "Raw llama-server flags go after --; they are checked against the installed binary's --help."})
 public class ServeCommand extends MagicCommand {

@@ -152,11 +152,11 @@ public final class Servers {
             // kept in the list as "failed (code N)": --logs NAME shows why
             throw explainFailure(ctx, server, prefix);
         } catch (RuntimeException e) {
-            // interrupted or timed out: awaitReady stopped it
-            server.stop();
+            // interrupted or timed out: forget it at once (JJava runs the next cell while this one cleans up), then stop it
             synchronized (Servers.class) {
                 SERVERS.remove(server.name(), server);
             }
+            server.stop();
             throw e;
         } finally {
             progress.close();
