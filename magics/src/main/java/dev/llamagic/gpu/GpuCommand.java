@@ -3,10 +3,13 @@ package dev.llamagic.gpu;
 import dev.llamagic.command.Commands;
 import dev.llamagic.command.MagicCommand;
 import dev.llamagic.command.Units;
+import dev.llamagic.serve.LlamaServer;
+import dev.llamagic.serve.Servers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -19,12 +22,10 @@ import tech.tablesaw.api.Table;
                 "显示每块 GPU 的显存、利用率、温度和功耗，以及占用显存的进程（无 GPU 时显示 CPU 和内存）。"})
 public class GpuCommand extends MagicCommand {
 
-    /**
-     * Who our processes are. MERGE: the serve registry plugs in here, one line, e.g.
-     * {@code return ProcessNames.of(() -> Servers.all().stream().collect(Collectors.toMap(s -> s.pid(), s -> s.name())));}
-     */
+    /** Who our processes are: the llama-servers {@code %serve} started, by pid. */
     static ProcessNames processNames() {
-        return ProcessNames.NONE;
+        return ProcessNames.of(() -> Servers.all().stream()
+                .collect(Collectors.toMap(LlamaServer::pid, LlamaServer::name, (a, b) -> a)));
     }
 
     @Override

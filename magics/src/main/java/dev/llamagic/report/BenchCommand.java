@@ -3,6 +3,9 @@ package dev.llamagic.report;
 import dev.llamagic.command.Commands;
 import dev.llamagic.command.MagicCommand;
 import dev.llamagic.command.UserError;
+import dev.llamagic.serve.LlamaServer;
+import dev.llamagic.serve.ServerSpec;
+import dev.llamagic.serve.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,13 +30,14 @@ import tech.tablesaw.api.Table;
                 "Load a saved CSV: dev.llamagic.report.BenchReport.load(\"bench.csv\")"})
 public class BenchCommand extends MagicCommand {
 
-    /**
-     * How {@code --server NAME} (and plain {@code %bench}) finds a server. MERGE: the serve registry plugs in
-     * here, one line: {@code return BenchTargets.of(Servers::get, Servers::latest, s -> new BenchTarget(s.name(),
-     * s.baseUrl(), s.apiKey(), s.modelPath(), s.pid(), s.slots()));}
-     */
+    /** How {@code --server NAME} (and plain {@code %bench}) finds a server: the servers {@code %serve} started. */
     static BenchTargets targets() {
-        return BenchTargets.URL_ONLY;
+        return BenchTargets.of(n -> Servers.find(n).orElse(null), BenchCommand::latestOrNull,
+                s -> new BenchTarget(s.name(), s.baseUrl(), s.apiKey(), s.modelPath(), s.pid(), 0));
+    }
+
+    private static LlamaServer latestOrNull() {
+        return Servers.all().isEmpty() ? null : Servers.latest();
     }
 
     @Option(names = "--url", paramLabel = "URL", description = "A running llama-server, e.g. http://127.0.0.1:8080.")
@@ -102,8 +106,17 @@ public class BenchCommand extends MagicCommand {
             int slotContext = (int) Math.ceil((w.maxSequence() + 16) / 256.0) * 256;
             for (Path p : compare) {
                 ctx.checkInterrupted(prefix);
-                try (TemporaryServer s = TemporaryServer.start(ctx, prefix, p.toAbsolutePath(), w.maxConcurrency(), slotContext, sargs)) {
-                    results.add(new BenchRunner(ctx, prefix).measure(s.target(), w));
+                // one supervised server per model (the %serve registry: it dies with the kernel), stopped afterwards
+                String name = "bench-" + p.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
+                ServerSpec spec = ServerSpec.builder(p.toAbsolutePath()).name(name).parallel(w.maxConcurrency())
+                        .ctx(w.maxConcurrency() * slotContext).extraFlags(sargs).build();
+                LlamaServer s = Servers.start(ctx, spec);
+                try {
+                    results.add(new BenchRunner(ctx, prefix).measure(
+                            new BenchTarget(p.getFileName().toString().replaceFirst("(?i)\\.gguf$", ""), s.baseUrl(),
+                                    s.apiKey(), p.toAbsolutePath(), s.pid(), w.maxConcurrency()), w));
+                } finally {
+                    Servers.stop(s.name());
                 }
             }
         } else {
