@@ -36,6 +36,10 @@ public class BuildLlamaCommand extends MagicCommand {
     @Option(names = "--cpu", description = "CPU-only build")
     boolean cpu;
 
+    @Option(names = "--backend", paramLabel = "auto|cuda|cpu",
+            description = "the same as a notebook parameter: auto (default), cuda (= --cuda) or cpu (= --cpu)")
+    BuildOptions.Backend backend;
+
     @Option(names = "--cuda-arch", paramLabel = "NN", split = ",",
             description = "CMAKE_CUDA_ARCHITECTURES instead of the GPUs' own compute capabilities (e.g. 86 or 75,86)")
     List<String> cudaArchs = new ArrayList<>();
@@ -67,13 +71,17 @@ public class BuildLlamaCommand extends MagicCommand {
     protected void run() throws Exception {
         String prefix = Commands.prefix("build-llama", body, ctx);
         if (cuda && cpu) throw new UserError(prefix + ": --cuda and --cpu exclude each other: choose one");
+        BuildOptions.Backend chosen = cuda ? BuildOptions.Backend.CUDA : cpu ? BuildOptions.Backend.CPU : BuildOptions.Backend.AUTO;
+        if (backend != null && chosen != BuildOptions.Backend.AUTO && backend != chosen) {
+            throw new UserError(prefix + ": --backend " + backend.name().toLowerCase(java.util.Locale.ROOT)
+                    + " contradicts --" + chosen.name().toLowerCase(java.util.Locale.ROOT) + ": choose one");
+        }
+        if (backend != null) chosen = backend;
         if (list) {
             listBuilds();
             return;
         }
-        BuildOptions opts = new BuildOptions(source, ref,
-                cuda ? BuildOptions.Backend.CUDA : cpu ? BuildOptions.Backend.CPU : BuildOptions.Backend.AUTO,
-                rebuild, nativeCpu, targets, defines, cudaArchs, jobs);
+        BuildOptions opts = new BuildOptions(source, ref, chosen, rebuild, nativeCpu, targets, defines, cudaArchs, jobs);
         LlamaBuilder builder = new LlamaBuilder(ctx, prefix);
         if (dryRun) {
             BuildPlan plan = builder.plan(opts);

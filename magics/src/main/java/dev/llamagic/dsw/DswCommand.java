@@ -32,7 +32,7 @@ import tech.tablesaw.api.Table;
                 "在笔记本中管理当前 PAI-DSW 实例：查看信息、制作镜像（快照）、定时关机、停止实例、列出实例。"},
         subcommands = {DswCommand.Info.class, DswCommand.Snapshot.class, DswCommand.Snapshots.class,
                 DswCommand.Timer.class, DswCommand.Stop.class, DswCommand.ListInstances.class},
-        footer = {"", "Without a subcommand: info. Credentials: the standard Alibaba Cloud chain (see README, %dsw)."})
+        footer = {"", "Without a subcommand: info. Credentials: the standard Alibaba Cloud chain (see README, %%dsw)."})
 public class DswCommand extends MagicCommand {
 
     @Mixin
