@@ -5,16 +5,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
-venv="${LLAMAGIC_TEST_VENV:-$here/.venv}"
-PY="${PYTHON:-python3}"
+. scripts/venv.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "Python test environment ($venv)"
-if [ ! -x "$venv/bin/python" ]; then
-  "$PY" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+step "Python test environment (${LLAMAGIC_TEST_VENV:-$here/.venv})"
+llamagic_venv "$here"
+venv="$VENV"
 
 step "build and unit tests (Maven wrapper)"
 ./mvnw -B -ntp verify 2>&1 | grep -E '^\[(INFO|ERROR|WARNING)\] (Tests run|BUILD|FAIL|Reactor|llamagic|.*ERROR)|Tests run:|FAILURE' || true

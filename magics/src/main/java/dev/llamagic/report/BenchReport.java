@@ -47,7 +47,7 @@ public final class BenchReport {
             new String[] {CONCURRENCY, "requests started together (a batch); repeated, each batch a fresh set of prompts"},
             new String[] {REQUESTS, "requests measured in this row (concurrency × repetitions)"},
             new String[] {PREFILL, "server timings: prompt_n ÷ prompt_ms (the slot's prompt processing), mean over the row's requests"},
-            new String[] {DECODE, "client clock: tokens after the first ÷ time from the first streamed token to the last (final event), mean over requests; counts n−1 tokens over the same interval as llama-server's predicted_per_second"},
+            new String[] {DECODE, "client clock: tokens after the first ÷ time from the first streamed token to the last (final event), mean over requests; counts n−1 tokens over the same interval as llama-server's predicted_per_second; a request whose events arrived in a burst (client rate > 1.5 × the server's) is left out, and so is its batch from the aggregate"},
             new String[] {DECODE_SERVER, "server timings: predicted_per_second = (predicted_n − 1) ÷ predicted_ms, mean over the same requests"},
             new String[] {AGGREGATE, "client clock: Σ tokens after each request's first ÷ (earliest first token → latest last token) of one batch, mean over repetitions"},
             new String[] {"TTFT", "client clock: request sent → first streamed token; p50/p95 by linear interpolation over the row's requests (includes prefill and queueing)"},

@@ -191,7 +191,8 @@ public final class BenchRunner {
             long first = done.stream().mapToLong(Timed::firstNs).min().orElse(0);
             long last = done.stream().mapToLong(Timed::finalNs).max().orElse(0);
             int tokens = done.stream().mapToInt(t -> t.request().decodeTokens()).sum();
-            double agg = last > first ? tokens / ((last - first) / 1e9) : Double.NaN;
+            boolean measurable = done.stream().allMatch(t -> Double.isFinite(t.request().clientDecodeTps()));
+            double agg = measurable && last > first ? tokens / ((last - first) / 1e9) : Double.NaN;
             return new BenchResult.Batch(0, done.stream().map(Timed::request).toList(), agg);
         } catch (InterruptedException e) {
             ctx.cancel();
@@ -273,8 +274,19 @@ public final class BenchRunner {
         double decodeMs = (fin - first) / 1e6;
         int decodeTokens = Math.max(0, nFinal - nAtFirst);
         double tps = decodeMs > 0 ? decodeTokens / (decodeMs / 1000) : Double.NaN;
+        if (burst(tps, timings.predictedPerSecond())) tps = Double.NaN;
         return new Timed(new BenchResult.Request(index, (first - sent) / 1e6, (end - sent) / 1e6, decodeMs, decodeTokens,
                 tps, timings), first, fin);
+    }
+
+    /**
+     * Whether the stream arrived in a burst: a client cannot see tokens faster than the server made them, so a
+     * client rate far above the server's own {@code predicted_per_second} means the events were held back (llama-server
+     * sends no event for a token that ends in an incomplete UTF-8 sequence; tiny random models make many) and
+     * delivered together. Such a request's client-side decode time is not measurable: left empty, not guessed.
+     */
+    static boolean burst(double clientTps, double serverTps) {
+        return Double.isFinite(clientTps) && serverTps > 0 && clientTps > 1.5 * serverTps;
     }
 
     private static String errorMessage(Response r) {
