@@ -168,7 +168,7 @@ def llama_build():
     with open(marker) as f:
         info = json.load(f)
     return {"bin": info["binDir"], "key": key, "cell": cell, "text": cell.text,
-            "built": "built and verified" in cell.text, "wall": wall, "marker": info}
+            "built": "answered from the cache" not in cell.text, "wall": wall, "marker": info}
 
 
 # ---- %ms-download: the fake ModelScope hub (tests/fixtures/fake_hub.py), started in-process on loopback
@@ -197,4 +197,3 @@ def fake_hub_factory():
 def llama_bin(request):
     """The directory of the llama.cpp binaries: LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
     return os.environ.get("LLAMAGIC_LLAMA_BIN") or request.getfixturevalue("llama_build")["bin"]
-            "built": "answered from the cache" not in cell.text, "wall": wall, "marker": info}
