@@ -197,3 +197,11 @@ def fake_hub_factory():
 def llama_bin(request):
     """The directory of the llama.cpp binaries: LLAMAGIC_LLAMA_BIN if set, else the suite's llama_build."""
     return os.environ.get("LLAMAGIC_LLAMA_BIN") or request.getfixturevalue("llama_build")["bin"]
+
+
+@pytest.fixture(scope="module")
+def llama_kernel(llama_bin):
+    """A llamagic kernel that finds the llama.cpp build under test (one per test module)."""
+    k = Kernel(env={"LLAMAGIC_LLAMA_BIN": llama_bin})
+    yield k
+    k.shutdown()

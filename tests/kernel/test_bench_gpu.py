@@ -102,10 +102,8 @@ esac
 
 
 @pytest.fixture(scope="module")
-def bench_kernel(llama_bin):
-    k = Kernel(env={"LLAMAGIC_LLAMA_BIN": llama_bin})
-    yield k
-    k.shutdown()
+def bench_kernel(llama_kernel):
+    return llama_kernel
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from conftest import LLAMA_SRC, ROOT, Kernel
+from conftest import LLAMA_SRC, ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 sys.path.insert(0, os.path.join(LLAMA_SRC, "gguf-py"))
@@ -31,11 +31,8 @@ FILE_TYPES = {"F32": 0, "F16": 1, "Q8_0": 7, "BF16": 32, "Q4_K_M": 15}
 # ---- helpers ------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def gk(llama_bin):
-    """A llamagic kernel that finds the llama.cpp build under test."""
-    k = Kernel(env={"LLAMAGIC_LLAMA_BIN": llama_bin})
-    yield k
-    k.shutdown()
+def gk(llama_kernel):
+    return llama_kernel
 
 
 @pytest.fixture(scope="module")

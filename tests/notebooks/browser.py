@@ -20,14 +20,14 @@ def free_port():
 
 
 @contextlib.contextmanager
-def jupyterlab(root_dir):
-    """Starts JupyterLab serving root_dir on 127.0.0.1; yields its base URL with the token."""
+def jupyterlab(root_dir, env=None):
+    """Starts JupyterLab serving root_dir on 127.0.0.1 (env: extra variables); yields its base URL and token."""
     port, token = free_port(), secrets.token_hex(16)
     log = open(os.path.join(root_dir, "jupyterlab.log"), "w")
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=%d" % port,
                              "--ServerApp.token=" + token, "--ServerApp.root_dir=" + root_dir,
                              "--ServerApp.open_browser=False", "--allow-root", "--LabApp.news_url=", "--LabServerApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=root_dir)
+                            stdout=log, stderr=subprocess.STDOUT, cwd=root_dir, env={**os.environ, **(env or {})})
     base = "http://127.0.0.1:%d" % port
     try:
         deadline = time.time() + 90

@@ -5,6 +5,7 @@ import dev.llamagic.command.Context;
 import dev.llamagic.command.Html;
 import dev.llamagic.command.Notebook;
 import dev.llamagic.command.Progress;
+import dev.llamagic.command.Similar;
 import dev.llamagic.command.UserError;
 import dev.llamagic.command.Units;
 import java.io.IOException;
@@ -328,7 +329,7 @@ public final class LlamaBuilder {
                 if (colon <= 0 || l.startsWith("//") || l.startsWith("#")) continue;
                 String v = l.substring(0, colon);
                 if (v.equals(name)) continue;
-                int d = editDistance(v, name);
+                int d = Similar.editDistance(v, name);
                 if (d < bestD) {
                     bestD = d;
                     best = v;
@@ -338,22 +339,6 @@ public final class LlamaBuilder {
         } catch (IOException | java.io.UncheckedIOException e) {
             return null;
         }
-    }
-
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     /** Runs the built binaries: {@code --version} of each, {@code --list-devices}; a CUDA build must see a CUDA device. */

@@ -2,6 +2,7 @@ package dev.llamagic.serve;
 
 import dev.llamagic.command.ChildProcess;
 import dev.llamagic.command.Context;
+import dev.llamagic.command.Similar;
 import dev.llamagic.command.UserError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -390,30 +391,13 @@ public final class ServerFlags {
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String n : byName.keySet()) {
-            int d = distance(bare, n.replaceFirst("^-+", "").toLowerCase(Locale.ROOT));
+            int d = Similar.editDistance(bare, n.replaceFirst("^-+", "").toLowerCase(Locale.ROOT));
             if (d < bestD) {
                 bestD = d;
                 best = n;
             }
         }
         return best != null && bestD <= Math.max(2, bare.length() * 2 / 5) ? " (did you mean " + best + "?)" : "";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private static String num(double d) {

@@ -187,7 +187,7 @@ class BuildPlanTest {
         assertEquals(List.of("CUDA0: NVIDIA A10 (22731 MiB, 22000 MiB free)"),
                 LlamaBuilder.parseDevices("load_backend: loaded CUDA backend\nAvailable devices:\n  CUDA0: NVIDIA A10 (22731 MiB, 22000 MiB free)\n"));
         assertEquals(List.of(), LlamaBuilder.parseDevices("Available devices:\n  (none)\n"));
-        assertEquals(1, LlamaBuilder.editDistance("GGMML_CUDA", "GGML_CUDA"));
+        assertEquals(1, dev.llamagic.command.Similar.editDistance("GGMML_CUDA", "GGML_CUDA"));
         Path cache = tmp.resolve("CMakeCache.txt");
         Files.writeString(cache, "// comment\nGGML_CUDA:BOOL=OFF\nGGML_CPU:BOOL=ON\nGGMML_CUDA:UNINITIALIZED=ON\n");
         assertEquals("GGML_CUDA", LlamaBuilder.closestCacheVariable("GGMML_CUDA", cache));
