@@ -191,7 +191,7 @@ def test_bench_quick_against_a_real_server_agrees_with_its_timings(bench_kernel,
 
 def test_bench_mistakes_are_one_line(bench_kernel):
     line = one_line_error(bench_kernel.execute("%bench"))
-    assert line.endswith("%bench: no server to measure: pass --url http://127.0.0.1:PORT of a running llama-server (or start one with %serve)")
+    assert line.endswith("%bench: no server is running: start one with %serve, or pass --url")
     line = one_line_error(bench_kernel.execute("%%bench --url http://127.0.0.1:%d --quick" % free_port()))
     assert "%bench: cannot reach http://127.0.0.1:" in line and "is the server running?" in line
     line = one_line_error(bench_kernel.execute("%bench --url http://x --compare a.gguf b.gguf"))
@@ -241,7 +241,7 @@ def test_compare_two_models_with_an_inline_chart(bench_kernel, tiny_model, q8_mo
     assert [(r["model"], r["concurrency"]) for r in rows] == [
         ("tiny-qwen3-F32", "1"), ("tiny-qwen3-F32", "2"), ("tiny-qwen3-Q8_0", "1"), ("tiny-qwen3-Q8_0", "2")]
     # the servers it started are gone
-    ports = [int(p) for p in re.findall(r"on port (\d+)", cell.stdout)]
+    ports = [int(p) for p in re.findall(r"starting 'bench-[^']+': llama-server .* --port (\d+)", cell.stdout)]
     assert len(ports) == 2
     assert not any(port_open(p) for p in ports)
 
@@ -318,9 +318,31 @@ def test_interrupting_compare_stops_the_servers_it_started(bench_kernel, tiny_mo
     cell = bench_kernel.execute("%%bench --compare %s %s" % (tiny_model["gguf"], q8_model), timeout=120, interrupt_after=10)
     assert cell.status == "error"
     assert "interrupted" in "".join(cell.error["traceback"])
-    ports = [int(p) for p in re.findall(r"on port (\d+)", cell.stdout)]
+    ports = [int(p) for p in re.findall(r"starting 'bench-[^']+': llama-server .* --port (\d+)", cell.stdout)]
     assert ports, "a server had been started when the cell was interrupted: %r" % cell.stdout
     deadline = time.time() + 15
     while time.time() < deadline and any(port_open(p) for p in ports):
         time.sleep(0.25)
     assert not any(port_open(p) for p in ports)
+
+
+def test_servers_started_by_serve_are_named_in_gpu_and_measured_by_name(gpu_kernel, fake_smi, tiny_model):
+    """The %serve registry plugs into %gpu (our llama-servers named) and %bench --server NAME."""
+    started = gpu_kernel.execute('%%serve "%s" --name named-tiny -- --threads 1' % tiny_model["gguf"], timeout=300)
+    assert started.status == "ok", started.error
+    pid = int(re.search(r"pid (\d+)", started.stdout).group(1))
+    try:
+        (fake_smi / "gpus.csv").write_text("0, NVIDIA A10, 7000, 23028, 90, 60, 140.00\n")
+        (fake_smi / "apps.csv").write_text("%d, /opt/llama/bin/llama-server, 2900\n" % pid)
+        cell = gpu_kernel.execute("%gpu")
+        assert cell.status == "ok", cell.error
+        assert "<td>%d</td><td>/opt/llama/bin/llama-server</td><td>named-tiny</td>" % pid in cell.html
+        cell = gpu_kernel.execute("%bench --server named-tiny --quick --prompts 64 --concurrency 1 --reps 1", timeout=300)
+        assert cell.status == "ok", cell.error
+        assert "<td>named-tiny</td>" in cell.html
+        bad = one_line_error(gpu_kernel.execute("%bench --server nobody"))
+        assert bad.endswith("%bench: no server named 'nobody'; start it with %serve, or pass --url")
+    finally:
+        (fake_smi / "gpus.csv").write_text("")
+        (fake_smi / "apps.csv").write_text("")
+        gpu_kernel.execute("%serve --stop named-tiny")
