@@ -2,10 +2,16 @@
 # Cold build of llama.cpp (CPU) through %build-llama vs the same CMake commands typed by hand, and the warm re-run.
 # Both sides build the same source directory with the same configure and build commands (read off
 # `build-llama --dry-run`), each into a fresh build directory; llamagic's time includes the JVM start, the
-# planning and the verification of the binaries. Usage: scripts/bench/build_llama.sh [rounds] (default 1).
+# planning and the verification of the binaries.
+# Usage: scripts/bench/build_llama.sh [rounds]        cold builds, A B A B ... (default 1 round)
+#        scripts/bench/build_llama.sh overhead [pairs] after a cold round: what llamagic adds to the same
+#            commands, measured pair by pair on the built directories (configure + ninja's no-op + verification
+#            vs configure + no-op by hand), so a shared machine's load hits both sides alike (default 5 pairs)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 jar="$here/kernel/target/llamagic.jar"
+mode=cold
+if [ "${1:-}" = overhead ]; then mode=overhead; shift; fi
 rounds="${1:-1}"
 test_home="${LLAMAGIC_TEST_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/llamagic-test}"
 src="${BENCH_LLAMA_SRC:-$test_home/src/llama.cpp}"
@@ -29,6 +35,24 @@ build_by_hand="${build//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
 
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
+
+if [ "$mode" = overhead ]; then
+  [ -d "$by_hand_dir" ] && [ -d "$LLAMAGIC_HOME/llama.cpp/builds/$key/bin" ] || { echo "run a cold round first"; exit 1; }
+  marker="$LLAMAGIC_HOME/llama.cpp/builds/$key/llamagic-build.json"
+  cp "$marker" "$bench_home/marker.json"
+  echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  for r in $(seq 1 "$rounds"); do
+    rm -f "$marker"
+    t0=$(now)
+    "${magic[@]}" > "$bench_home/overhead-llamagic-$r.log" 2>&1
+    t1=$(now)
+    { $configure_by_hand && $build_by_hand; } > "$bench_home/overhead-by-hand-$r.log" 2>&1
+    t2=$(now)
+    echo "pair $r: llamagic $(secs "$t0" "$t1") s, by hand $(secs "$t1" "$t2") s, difference $(python3 -c "print(f'{($t1 - $t0) - ($t2 - $t1):.2f}')") s"
+  done
+  cp "$bench_home/marker.json" "$marker"
+  exit 0
+fi
 
 echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg); source $src"
 echo "by hand: $configure_by_hand && $build_by_hand"
