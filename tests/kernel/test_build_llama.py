@@ -163,7 +163,8 @@ def test_the_tutorials_typo_is_caught(kernel):
         assert "CMake ignored -DGGMML_CUDA: llama.cpp has no such option (did you mean GGML_CUDA?); for a CUDA build use --cuda" in lines[0]
     finally:
         for d in set(os.listdir(builds)) - before if os.path.isdir(builds) else ():
-            shutil.rmtree(os.path.join(builds, d), ignore_errors=True)
+            path = os.path.join(builds, d)
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.remove(path)
 
 
 def _descendants(root):
