@@ -103,15 +103,7 @@ public final class HfConverter {
         }
         Safetensors st = Safetensors.open(dir);
 
-        String outtype = o.outtype().toLowerCase(Locale.ROOT);
-        GgmlType ftype = switch (outtype) {
-            case "f32" -> GgmlType.F32;
-            case "f16" -> GgmlType.F16;
-            case "bf16" -> GgmlType.BF16;
-            case "q8_0" -> GgmlType.Q8_0;
-            case "auto" -> autoType(st);
-            default -> throw new UserError("unknown --outtype " + o.outtype() + " (f32, f16, bf16, q8_0 or auto)");
-        };
+        GgmlType ftype = outtype(o.outtype(), st);
         int fileType = switch (ftype) {
             case F32 -> 0;
             case F16 -> 1;
@@ -189,6 +181,18 @@ public final class HfConverter {
 
     private static String stripLanguageModel(String name) {
         return name.contains("language_model.") ? name.replace("language_model.", "") : name;
+    }
+
+    /** The tensor type an {@code --outtype} means (auto: as llama.cpp decides it from the source). */
+    static GgmlType outtype(String outtype, Safetensors st) {
+        return switch (outtype.toLowerCase(Locale.ROOT)) {
+            case "f32" -> GgmlType.F32;
+            case "f16" -> GgmlType.F16;
+            case "bf16" -> GgmlType.BF16;
+            case "q8_0" -> GgmlType.Q8_0;
+            case "auto" -> autoType(st);
+            default -> throw new UserError("unknown --outtype " + outtype + " (f32, f16, bf16, q8_0 or auto)");
+        };
     }
 
     /** --outtype auto: the first matrix's dtype when it is BF16 or F16, else F16 (as llama.cpp). */

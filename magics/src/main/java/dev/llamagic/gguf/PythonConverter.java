@@ -76,15 +76,7 @@ public final class PythonConverter {
                     + src.resolve("requirements/requirements-convert_hf_to_gguf.txt"));
         }
         Safetensors st = Safetensors.open(dir);
-        String outtype = o.outtype().toLowerCase(Locale.ROOT);
-        GgmlType type = switch (outtype) {
-            case "f32" -> GgmlType.F32;
-            case "f16" -> GgmlType.F16;
-            case "bf16" -> GgmlType.BF16;
-            case "q8_0" -> GgmlType.Q8_0;
-            case "auto" -> HfConverter.autoType(st);
-            default -> throw new UserError("unknown --outtype " + o.outtype() + " (f32, f16, bf16, q8_0 or auto)");
-        };
+        GgmlType type = HfConverter.outtype(o.outtype(), st);
         long params = st.tensors().stream().mapToLong(Safetensors.Tensor::elements).sum();
         long expected = st.tensors().stream().mapToLong(t -> t.shape().length <= 1 ? t.elements() * 4 : type.bytes(t.elements())).sum();
         JsonNode cfg = TokenizerExport.readJson(dir.resolve("config.json"));
@@ -93,7 +85,7 @@ public final class PythonConverter {
         if (Files.isDirectory(out)) out = out.resolve(name);
         Path tmp = out.resolveSibling(out.getFileName() + HfConverter.TMP_SUFFIX);
         List<String> cmd = List.of(python.toString(), src.resolve("convert_hf_to_gguf.py").toString(), dir.toString(),
-                "--outtype", outtype, "--outfile", tmp.toString());
+                "--outtype", o.outtype().toLowerCase(Locale.ROOT), "--outfile", tmp.toString());
         Path log = ctx.logs().resolve("to-gguf-python.log");
         boolean ok = false;
         try (Progress bar = ctx.notebook().progress("convert_hf_to_gguf.py " + out.getFileName(), expected, Progress.Unit.BYTES);
