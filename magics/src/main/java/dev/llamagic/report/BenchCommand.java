@@ -107,13 +107,13 @@ public class BenchCommand extends MagicCommand {
             for (Path p : compare) {
                 ctx.checkInterrupted(prefix);
                 // one supervised server per model (the %serve registry: it dies with the kernel), stopped afterwards
-                String name = "bench-" + p.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
-                ServerSpec spec = ServerSpec.builder(p.toAbsolutePath()).name(name).parallel(w.maxConcurrency())
+                String model = p.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
+                ServerSpec spec = ServerSpec.builder(p.toAbsolutePath()).name("bench-" + model).parallel(w.maxConcurrency())
                         .ctx(w.maxConcurrency() * slotContext).extraFlags(sargs).build();
                 LlamaServer s = Servers.start(ctx, spec);
                 try {
                     results.add(new BenchRunner(ctx, prefix).measure(
-                            new BenchTarget(p.getFileName().toString().replaceFirst("(?i)\\.gguf$", ""), s.baseUrl(),
+                            new BenchTarget(model, s.baseUrl(),
                                     s.apiKey(), p.toAbsolutePath(), s.pid(), w.maxConcurrency()), w));
                 } finally {
                     Servers.stop(s.name());
