@@ -16,11 +16,13 @@ from conftest import Kernel
 
 # The client's decode tok/s (tokens after the first ÷ first→last streamed token) and the server's
 # predicted_per_second ((predicted_n − 1) ÷ predicted_ms) time the same tokens over nearly the same interval;
-# the client's interval is shifted by the time each event takes to reach it. Stated tolerance: 5 % on each
-# row's mean and 10 % on any single request (observed on the shared 2-core dev machine under load: at most
-# 2 % on a request, 0.2 % on average). Counting n instead of n − 1 tokens would be 3 % off at 32 tokens.
+# the client's interval is shifted by the time the first and the last event take to reach it. That shift is
+# absolute (scheduling on a loaded 2-core CI machine: one CI run saw 31 ms at concurrency 2), so the two
+# intervals must agree within 10 % or JITTER_MS, whichever is larger (a row's totals: 5 % or JITTER_MS / 2 a request). The
+# formula itself (n − 1 tokens ÷ the interval) is checked exactly, apart from timing.
 ROW_TOLERANCE = 0.05
 REQUEST_TOLERANCE = 0.10
+JITTER_MS = 60.0
 
 SUMMARY_COLUMNS = ["model", "prompt tokens", "gen tokens", "concurrency", "requests", "prefill tok/s",
                    "decode tok/s per request", "decode tok/s per request (server)", "decode tok/s aggregate",
@@ -160,33 +162,53 @@ def test_bench_quick_against_a_real_server_agrees_with_its_timings(bench_kernel,
         # n − 1: the first token comes from the prompt batch (one more is skipped if its text was held back
         # as an incomplete UTF-8 sequence, which random weights can produce)
         assert int(q["gen tokens"]) - 3 <= int(q["decode tokens"]) <= int(q["gen tokens"]) - 1, q
-        client, server = num(q["decode tok/s (client)"]), num(q["predicted_per_second"])
-        assert abs(client - server) / server <= REQUEST_TOLERANCE, (client, server, q)
         assert num(q["TTFT (ms)"]) < num(q["e2e (ms)"])
+        client, server = num(q["decode tok/s (client)"]), num(q["predicted_per_second"])
+        if client is None:
+            # a burst (events held back, then delivered together): not measurable, left empty rather than guessed
+            assert num(q["decode (ms)"]) == 0 or int(q["decode tokens"]) * 1000.0 / num(q["decode (ms)"]) > 1.5 * server, q
+            continue
+        # the client's figure is exactly its tokens over its interval
+        assert client == pytest.approx(int(q["decode tokens"]) * 1000.0 / num(q["decode (ms)"]), rel=1e-3), q
+        # and it times the same interval as the server
+        assert abs(num(q["decode (ms)"]) - num(q["predicted_ms"])) <= max(
+            REQUEST_TOLERANCE * num(q["predicted_ms"]), JITTER_MS), (client, server, q)
+    # bursts are the exception: most requests are timed by the client
+    assert sum(num(q["decode tok/s (client)"]) is not None for q in requests) >= len(requests) / 2, requests
     for row in summary:
         mine = [q for q in requests if q["prompt tokens"] == row["prompt tokens"] and q["concurrency"] == row["concurrency"]]
         assert int(row["requests"]) == len(mine) == 2 * int(row["concurrency"])
         server_mean = sum(num(q["predicted_per_second"]) for q in mine) / len(mine)
-        client_mean = sum(num(q["decode tok/s (client)"]) for q in mine) / len(mine)
         assert abs(num(row["decode tok/s per request (server)"]) - server_mean) <= 0.1
-        assert abs(num(row["decode tok/s per request"]) - client_mean) <= 0.1
-        assert abs(client_mean - server_mean) / server_mean <= ROW_TOLERANCE, (row, client_mean, server_mean)
+        measured = [q for q in mine if num(q["decode tok/s (client)"]) is not None]
+        if measured:
+            client_mean = sum(num(q["decode tok/s (client)"]) for q in measured) / len(measured)
+            assert abs(num(row["decode tok/s per request"]) - client_mean) <= 0.1
+            client_ms = sum(num(q["decode (ms)"]) for q in measured)
+            server_ms = sum(num(q["predicted_ms"]) for q in measured)
+            assert abs(client_ms - server_ms) <= max(ROW_TOLERANCE * server_ms, JITTER_MS * len(measured) / 2), (
+                row, client_mean, server_mean)
+        else:
+            assert row["decode tok/s per request"] == "", row
         prefill = sum(num(q["prompt_per_second"]) for q in mine) / len(mine)
         assert abs(num(row["prefill tok/s"]) - prefill) <= 0.1
         ttfts = sorted(num(q["TTFT (ms)"]) for q in mine)
         assert ttfts[0] - 0.1 <= num(row["TTFT p50 (ms)"]) <= num(row["TTFT p95 (ms)"]) <= ttfts[-1] + 0.1
-        assert num(row["decode tok/s aggregate"]) > 0
+        # a batch with a burst has no aggregate; a row has one unless every batch of it had a burst
+        every_batch_burst = all(any(num(q["decode tok/s (client)"]) is None for q in mine if q["repetition"] == rep)
+                                for rep in {q["repetition"] for q in mine})
+        assert row["decode tok/s aggregate"] == "" if every_batch_burst else num(row["decode tok/s aggregate"]) > 0, row
         # no GPU here: neither figure is guessed
         assert row["GPU mem peak (MiB)"] == "" and row["% roofline"] == ""
 
     # the saved CSV loads back into a Tablesaw Table in the kernel
     back = bench_kernel.execute('var t = dev.llamagic.report.BenchReport.load("%s");\n'
                                 'System.out.println(t.rowCount() + "|" + String.join(",", t.columnNames()) + "|"'
-                                ' + t.numberColumn("decode tok/s per request").getDouble(0));' % save)
+                                ' + t.numberColumn("decode tok/s per request (server)").getDouble(0));' % save)
     assert back.status == "ok", back.error
     rows, cols, decode = back.stdout.strip().split("|")
     assert int(rows) == 6 and cols == ",".join(SUMMARY_COLUMNS)
-    assert float(decode) == pytest.approx(num(summary[0]["decode tok/s per request"]))
+    assert float(decode) == pytest.approx(num(summary[0]["decode tok/s per request (server)"]))
 
 
 def test_bench_mistakes_are_one_line(bench_kernel):
@@ -310,7 +332,8 @@ def test_bench_samples_gpu_memory_and_computes_the_roofline(gpu_kernel, fake_smi
     rows = read_csv(save)
     assert rows[0]["GPU mem peak (MiB)"] == "7000"
     assert rows[0]["% roofline"] != "", "a known GPU and a known model file give a figure"
-    expected = size * float(rows[0]["decode tok/s per request"]) / 600e9 * 100
+    # the client's decode rate, or the server's when the only request arrived in a burst
+    expected = size * float(rows[0]["decode tok/s per request"] or rows[0]["decode tok/s per request (server)"]) / 600e9 * 100
     assert float(rows[0]["% roofline"]) == pytest.approx(expected, abs=0.051)
 
 

@@ -53,7 +53,7 @@ public final class BenchReport {
             new String[] {"TTFT", "client clock: request sent → first streamed token; p50/p95 by linear interpolation over the row's requests (includes prefill and queueing)"},
             new String[] {"e2e", "client clock: request sent → response complete; p50/p95 as for TTFT"},
             new String[] {GPU_PEAK, "highest sum of nvidia-smi memory.used over all GPUs, sampled every 0.5 s while the row ran (the whole GPU, not only this server); empty without an NVIDIA GPU"},
-            new String[] {ROOFLINE, "GGUF bytes × decode tok/s per request ÷ the GPU's datasheet memory bandwidth: each decode step reads every weight once (KV-cache reads ignored); empty when the GPU or the model file is unknown"});
+            new String[] {ROOFLINE, "GGUF bytes × decode tok/s per request (the server's figure where the client's is empty) ÷ the GPU's datasheet memory bandwidth: each decode step reads every weight once (KV-cache reads ignored); empty when the GPU or the model file is unknown"});
 
     /** One row per (model, prompt, generation, concurrency). */
     public static Table summary(List<BenchResult> results) {
@@ -85,8 +85,10 @@ public final class BenchReport {
                 put(t.doubleColumn(E2E_P95), Stats.percentile(e2e, 95), 1);
                 if (c.gpuPeakMiB().isPresent()) t.longColumn(GPU_PEAK).append(c.gpuPeakMiB().getAsLong());
                 else t.longColumn(GPU_PEAK).appendMissing();
-                put(t.doubleColumn(ROOFLINE), decode.isPresent()
-                        ? Roofline.percent(r.modelBytes(), decode.getAsDouble(), r.bandwidth()) : OptionalDouble.empty(), 1);
+                // the client's decode rate; the server's own when every request of the row arrived in a burst
+                OptionalDouble rate = decode.isPresent() ? decode : Stats.mean(reqs.stream().map(q -> q.server().predictedPerSecond()).toList());
+                put(t.doubleColumn(ROOFLINE), rate.isPresent()
+                        ? Roofline.percent(r.modelBytes(), rate.getAsDouble(), r.bandwidth()) : OptionalDouble.empty(), 1);
             }
         }
         return t;

@@ -55,6 +55,23 @@ class BenchReportTest {
     }
 
     @Test
+    void aBurstLeavesTheClientRateEmptyAndTheRooflineUsesTheServers() {
+        Workload w = Workload.quick().withPrompts(List.of(64)).withConcurrency(List.of(1));
+        Workload.Plan plan = w.plan(4, 1024);
+        BenchResult.Request burst = new BenchResult.Request(0, 10, 1010, 2, 31, Double.NaN,
+                new BenchResult.Timings(0, 64, 10, 6400, 32, 31000 / 120.0, 120));
+        BenchResult r = new BenchResult("m", "http://127.0.0.1:1", w, plan, new BenchResult.Server(4, 1024, "", ""),
+                List.of(new BenchResult.CaseResult(plan.cases().get(0), List.of(new BenchResult.Batch(1, List.of(burst), Double.NaN)),
+                        OptionalLong.empty())), List.of("NVIDIA A10"), Roofline.bandwidth(List.of("NVIDIA A10")), 3_000_000_000L);
+        Table t = BenchReport.summary(List.of(r));
+        assertTrue(t.doubleColumn(BenchReport.DECODE).isMissing(0));
+        assertTrue(t.doubleColumn(BenchReport.AGGREGATE).isMissing(0));
+        assertEquals(120.0, t.doubleColumn(BenchReport.DECODE_SERVER).getDouble(0), 1e-9);
+        // 3 GB × 120 tok/s = 360 GB/s of 600 GB/s
+        assertEquals(60.0, t.doubleColumn(BenchReport.ROOFLINE).getDouble(0), 1e-9);
+    }
+
+    @Test
     void unknownGpuLeavesRooflineEmpty() {
         Table t = BenchReport.summary(List.of(result("m", List.of("Mystery"), 3_000_000_000L)));
         assertTrue(t.doubleColumn(BenchReport.ROOFLINE).isMissing(0));
