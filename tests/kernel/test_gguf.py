@@ -206,8 +206,9 @@ def test_sharded_untied_f16_source(gk, tmp_path):
 
 # ---- tokenizer: llama.cpp's own cases through the served model ------------------------------------------
 
-def vocab_cases():
-    base = os.path.join(LLAMA_SRC, "models", "ggml-vocab-qwen2.gguf")
+def vocab_cases(vocab="qwen2"):
+    """llama.cpp's tokenizer test cases for models/ggml-vocab-<vocab>.gguf: [(text, expected ids)]."""
+    base = os.path.join(LLAMA_SRC, "models", "ggml-vocab-%s.gguf" % vocab)
     with open(base + ".inp", "rb") as f:
         raw = f.read().decode("utf-8")
     sep = "\n__ggml_vocab_test__\n"
@@ -427,6 +428,11 @@ def test_unknown_architecture_says_so(gk, tiny_model, tmp_path):
 # ---- the reference converter, where it can run ------------------------------------------------------------
 
 def test_same_as_convert_hf_to_gguf(gk, tiny_model, tmp_path):
+    assert_same_as_convert_hf_to_gguf(gk, tiny_model["dir"], tmp_path)
+
+
+def assert_same_as_convert_hf_to_gguf(gk, model_dir, tmp_path):
+    """Our GGUF and convert_hf_to_gguf.py's for the same model: same keys and values, same tensors and bytes."""
     try:
         import torch  # noqa: F401
         import transformers  # noqa: F401
@@ -435,8 +441,8 @@ def test_same_as_convert_hf_to_gguf(gk, tiny_model, tmp_path):
         pytest.skip("convert_hf_to_gguf.py needs torch, transformers and sentencepiece: %s" % e)
     for outtype in ["f16", "q8_0"]:
         ours, theirs = str(tmp_path / ("ours-%s.gguf" % outtype)), str(tmp_path / ("theirs-%s.gguf" % outtype))
-        convert(gk, tiny_model["dir"], outtype, ours)
-        subprocess.run([sys.executable, os.path.join(LLAMA_SRC, "convert_hf_to_gguf.py"), tiny_model["dir"],
+        convert(gk, model_dir, outtype, ours)
+        subprocess.run([sys.executable, os.path.join(LLAMA_SRC, "convert_hf_to_gguf.py"), model_dir,
                         "--outtype", outtype, "--outfile", theirs], check=True, capture_output=True)
         a, b = gguf.GGUFReader(ours), gguf.GGUFReader(theirs)
         fa = {k: f.contents() for k, f in a.fields.items() if not k.startswith("GGUF.")}

@@ -1,6 +1,8 @@
 package dev.llamagic.gguf;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +13,7 @@ import java.util.Map;
 public abstract class Arch {
 
     /** Every architecture llamagic converts itself, by the name in config.json's {@code architectures}. */
-    public static final List<Arch> ALL = List.of(new Qwen3Arch(), new Qwen2Arch());
+    public static final List<Arch> ALL = List.of(new Qwen3Arch(), new Qwen2Arch(), new LlamaArch());
 
     /** The Hugging Face class names this handles, e.g. {@code Qwen3ForCausalLM}. */
     public abstract List<String> hfNames();
@@ -47,6 +49,32 @@ public abstract class Arch {
         }
         throw new dev.llamagic.command.UserError("tensor " + hf + " is not one llamagic knows for " + ggufName()
                 + " (convert this model with --engine python)");
+    }
+
+    /** A tensor the converter makes itself (written before the model's own, as llama.cpp's converter does). */
+    public record Extra(String name, float[] data) {}
+
+    /** Tensors this architecture generates from config.json (none by default). */
+    public List<Extra> extraTensors(JsonNode config) {
+        return List.of();
+    }
+
+    /**
+     * How a tensor's rows are reordered on the way to GGUF: {@code result[r]} is the source row of output row
+     * {@code r}; null when the rows stay in place (the default).
+     */
+    public int[] rowOrder(String hfName, long rows, JsonNode config) {
+        return null;
+    }
+
+    /** The tokenizer keys (by default: a Hugging Face fast BPE tokenizer.json). */
+    public void vocab(Path dir, JsonNode config, Map<String, GgufValue> kv) throws IOException {
+        TokenizerExport.export(dir, config, kv);
+    }
+
+    /** Whether this architecture handles a rope scaling type itself (beyond linear and yarn). */
+    protected boolean handlesRopeType(String type) {
+        return false;
     }
 
     /** Per-layer module → GGUF name (without block prefix and suffix), or null if unknown. */
@@ -97,7 +125,7 @@ public abstract class Arch {
                 if (af != null) kv.put(a + "rope.scaling.yarn_attn_factor", GgufValue.f32(af.asDouble()));
                 if (rope.has("beta_fast")) kv.put(a + "rope.scaling.yarn_beta_fast", GgufValue.f32(rope.get("beta_fast").asDouble()));
                 if (rope.has("beta_slow")) kv.put(a + "rope.scaling.yarn_beta_slow", GgufValue.f32(rope.get("beta_slow").asDouble()));
-            } else if (type != null && !"default".equals(type)) {
+            } else if (type != null && !"default".equals(type) && !handlesRopeType(type)) {
                 throw new dev.llamagic.command.UserError("config.json's rope scaling type " + type
                         + " is not supported by llamagic's converter (use --engine python)");
             }

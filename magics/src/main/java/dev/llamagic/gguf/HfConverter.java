@@ -56,10 +56,21 @@ public final class HfConverter {
         }
     }
 
-    /** One output tensor: where it comes from and what it becomes. */
-    public record Planned(String name, Safetensors.Tensor src, GgmlType type, long[] dims) {
+    /**
+     * One output tensor: where it comes from and what it becomes. {@code rowOrder} (or null): the source row of
+     * each output row; {@code generated} (or null, then {@code src} is null): F32 values the converter made.
+     */
+    public record Planned(String name, Safetensors.Tensor src, GgmlType type, long[] dims, int[] rowOrder, float[] generated) {
+        Planned(String name, Safetensors.Tensor src, GgmlType type, long[] dims) {
+            this(name, src, type, dims, null, null);
+        }
+
         long elements() {
-            return src.elements();
+            return generated != null ? generated.length : src.elements();
+        }
+
+        long sourceBytes() {
+            return generated != null ? 0 : src.length();
         }
     }
 
@@ -113,6 +124,9 @@ public final class HfConverter {
         String outputType = ftype.name();
 
         List<Planned> planned = new ArrayList<>();
+        for (Arch.Extra x : arch.extraTensors(cfg)) {
+            planned.add(new Planned(x.name(), null, GgmlType.F32, new long[] {x.data().length}, null, x.data()));
+        }
         for (Safetensors.Tensor t : st.tensors()) {
             String name = arch.tensorName(stripLanguageModel(t.name()));
             if (name == null) continue;
@@ -126,7 +140,8 @@ public final class HfConverter {
             }
             long[] dims = new long[nd];
             for (int i = 0; i < nd; i++) dims[i] = t.shape()[nd - 1 - i];
-            planned.add(new Planned(name, t, type, dims));
+            int[] order = arch.rowOrder(stripLanguageModel(t.name()), t.shape().length == 0 ? 1 : t.shape()[0], cfg);
+            planned.add(new Planned(name, t, type, dims, order, null));
         }
         long params = planned.stream().mapToLong(Planned::elements).sum();
 
@@ -159,7 +174,7 @@ public final class HfConverter {
         if (names.sizeLabel() != null) kv.put("general.size_label", GgufValue.string(names.sizeLabel()));
         arch.parameters(cfg, kv, fileType);
         kv.put("general.quantization_version", GgufValue.u32(2));
-        TokenizerExport.export(dir, cfg, kv);
+        arch.vocab(dir, cfg, kv);
 
         Path out;
         if (o.outfile() != null) {
@@ -175,7 +190,7 @@ public final class HfConverter {
         List<GgufTensorInfo> infos = new ArrayList<>();
         for (Planned p : planned) infos.add(new GgufTensorInfo(p.name(), p.dims(), p.type(), 0));
         infos = GgufWriter.layout(infos, GgufWriter.DEFAULT_ALIGNMENT);
-        long srcBytes = planned.stream().mapToLong(p -> p.src().length()).sum();
+        long srcBytes = planned.stream().mapToLong(Planned::sourceBytes).sum();
         return new Plan(dir, arch, outputType, fileType, kv, List.copyOf(planned), infos, out, srcBytes, params);
     }
 
@@ -286,7 +301,7 @@ public final class HfConverter {
     }
 
     private static List<Path> distinctFiles(Plan plan) {
-        return plan.tensors().stream().map(p -> p.src().file()).distinct().toList();
+        return plan.tensors().stream().filter(p -> p.src() != null).map(p -> p.src().file()).distinct().toList();
     }
 
     static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
@@ -354,8 +369,20 @@ public final class HfConverter {
 
         void run(Plan plan) throws IOException {
             for (Planned p : plan.tensors()) {
+                if (p.generated() != null) {
+                    ByteBuffer b = ByteBuffer.allocate(p.generated().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                    b.asFloatBuffer().put(p.generated());
+                    long bytes = p.generated().length * 4L;
+                    enqueue(new Pending(java.util.concurrent.CompletableFuture.completedFuture(b), null, 0, 0, 0,
+                            GgufWriter.pad(bytes, GgufWriter.DEFAULT_ALIGNMENT) - bytes));
+                    continue;
+                }
                 Safetensors.Tensor src = p.src();
                 long n = src.elements();
+                if (p.rowOrder() != null) {
+                    enqueueRows(p, src, n);
+                    continue;
+                }
                 int srcEs = src.dtype().equals("F32") ? 4 : 2;
                 boolean same = src.type() == p.type();
                 long padAfter = GgufWriter.pad(p.type().bytes(n), GgufWriter.DEFAULT_ALIGNMENT) - p.type().bytes(n);
@@ -377,6 +404,24 @@ public final class HfConverter {
             while (!pending.isEmpty()) drainOne();
         }
 
+        /** A tensor whose rows are reordered: chunks of whole output rows, each gathered from its source rows. */
+        private void enqueueRows(Planned p, Safetensors.Tensor src, long n) throws IOException {
+            int rows = p.rowOrder().length;
+            long rowLen = n / rows;
+            if (rowLen * rows != n || rowLen > CHUNK) {
+                throw new IllegalStateException(p.name() + ": rows of " + rowLen + " elements cannot be reordered in chunks");
+            }
+            int srcEs = src.dtype().equals("F32") ? 4 : 2;
+            int perChunk = (int) Math.max(1, CHUNK / rowLen);
+            long padAfter = GgufWriter.pad(p.type().bytes(n), GgufWriter.DEFAULT_ALIGNMENT) - p.type().bytes(n);
+            for (int r0 = 0; r0 < rows; r0 += perChunk) {
+                final int first = r0;
+                final int count = Math.min(perChunk, rows - r0);
+                Future<ByteBuffer> f = pool.submit(() -> convertRows(src, p.rowOrder(), first, count, (int) rowLen, p.type()));
+                enqueue(new Pending(f, null, 0, 0, count * rowLen * srcEs, r0 + count >= rows ? padAfter : 0));
+            }
+        }
+
         private void enqueue(Pending p) throws IOException {
             ctx.checkInterrupted("conversion");
             while (pending.size() >= maxInFlight) drainOne();
@@ -389,7 +434,7 @@ public final class HfConverter {
                 ByteBuffer b = await(p.converted());
                 writeFully(out, b);
                 b.clear();
-                buffers.offer(b);
+                if (b.isDirect() && b.capacity() == CHUNK * 4) buffers.offer(b);
             } else {
                 FileChannel src = sources.get(p.copyOf().file());
                 long pos = p.from();
@@ -449,12 +494,37 @@ public final class HfConverter {
 
         private ByteBuffer convert(Safetensors.Tensor src, long from, int n, GgmlType to) throws IOException {
             Scratch s = scratch.get();
-            GgmlType st = src.type();
-            int srcEs = st == GgmlType.F32 ? 4 : 2;
+            int srcEs = src.type() == GgmlType.F32 ? 4 : 2;
             ByteBuffer in = s.in.clear().limit(n * srcEs);
             Safetensors.readFully(sources.get(src.file()), in, from);
             in.flip();
+            return kernel(s, src.type(), n, to);
+        }
+
+        /** Output rows [first, first + count) of a reordered tensor, each read from its source row. */
+        private ByteBuffer convertRows(Safetensors.Tensor src, int[] order, int first, int count, int rowLen, GgmlType to)
+                throws IOException {
+            Scratch s = scratch.get();
+            int rowBytes = rowLen * (src.type() == GgmlType.F32 ? 4 : 2);
+            ByteBuffer in = s.in.clear();
+            FileChannel ch = sources.get(src.file());
+            for (int r = first; r < first + count; r++) {
+                in.limit(in.position() + rowBytes);
+                Safetensors.readFully(ch, in, src.offset() + (long) order[r] * rowBytes);
+            }
+            in.flip();
+            return kernel(s, src.type(), count * rowLen, to);
+        }
+
+        /** Converts the {@code n} source elements in {@code s.in} to {@code to}, into an output buffer. */
+        private ByteBuffer kernel(Scratch s, GgmlType st, int n, GgmlType to) {
+            ByteBuffer in = s.in;
             ByteBuffer ob = outBuffer();
+            if (st == to) {
+                ob.put(in);
+                ob.flip();
+                return ob;
+            }
             if (st == GgmlType.F32) {
                 in.asFloatBuffer().get(s.f32, 0, n);
             } else {

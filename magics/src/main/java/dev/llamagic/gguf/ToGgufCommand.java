@@ -13,11 +13,11 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 @Command(name = "to-gguf", mixinStandardHelpOptions = true,
-        description = {"Converts a Hugging Face model directory (safetensors) to GGUF in Java, like convert_hf_to_gguf.py.",
-                "把 Hugging Face 模型目录（safetensors）转换为 GGUF（纯 Java，与 convert_hf_to_gguf.py 结果一致）。"})
+        description = {"Converts a Hugging Face model directory (safetensors) to GGUF in Java, like convert_hf_to_gguf.py (Qwen3, Qwen2/2.5, Llama 2/3.x).",
+                "把 Hugging Face 模型目录（safetensors）转换为 GGUF（纯 Java，与 convert_hf_to_gguf.py 结果一致；支持 Qwen3、Qwen2/2.5、Llama 2/3.x）。"})
 public class ToGgufCommand extends MagicCommand {
 
-    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "the model directory (config.json, tokenizer.json, *.safetensors)")
+    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "the model directory (config.json, tokenizer.json or Llama's tokenizer.model, *.safetensors)")
     Path model;
 
     @Option(names = "--outtype", paramLabel = "TYPE", defaultValue = "auto",

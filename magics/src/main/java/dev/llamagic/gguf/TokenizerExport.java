@@ -34,6 +34,7 @@ public final class TokenizerExport {
     public static final int CONTROL = 3;
     public static final int USER_DEFINED = 4;
     public static final int UNUSED = 5;
+    public static final int BYTE = 6;
 
     static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -63,8 +64,8 @@ public final class TokenizerExport {
     public static void export(Path dir, JsonNode config, Map<String, GgufValue> kv) throws IOException {
         Path tokFile = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokFile)) {
-            throw new UserError(dir + " has no tokenizer.json (llamagic converts Hugging Face fast BPE tokenizers;"
-                    + " for a sentencepiece tokenizer.model use --engine python)");
+            throw new UserError(dir + " has no tokenizer.json (llamagic converts Hugging Face fast BPE tokenizers, and Llama's tokenizer.model;"
+                    + " for other tokenizers use --engine python)");
         }
         JsonNode tok = readJson(tokFile);
         Path cfgFile = dir.resolve("tokenizer_config.json");
@@ -126,11 +127,100 @@ public final class TokenizerExport {
             }
         }
 
-        // special tokens, as gguf-py's SpecialVocab finds them: tokenizer_config.json first, then config.json
+        kv.put("tokenizer.ggml.model", GgufValue.string("gpt2"));
+        kv.put("tokenizer.ggml.pre", GgufValue.string(pre));
+        kv.put("tokenizer.ggml.tokens", GgufValue.array(GgufValue.Type.STRING, tokens));
+        kv.put("tokenizer.ggml.token_type", GgufValue.array(GgufValue.Type.INT32, types));
+        if (!merges.isEmpty()) kv.put("tokenizer.ggml.merges", GgufValue.array(GgufValue.Type.STRING, merges));
+        special(dir, tok, tcfg, config, kv);
+    }
+
+    /**
+     * The keys llama.cpp's converter writes for a SentencePiece {@code tokenizer.model} (Llama 2 and its kind):
+     * model {@code llama}, pre-tokenizer {@code default}, every piece with its score and type (sentencepiece's
+     * user-defined pieces count as normal, as the converter's checks leave them), {@code added_tokens.json} and
+     * tokenizer_config.json's {@code added_tokens_decoder} over them, [PADn] up to the config's vocab_size.
+     */
+    public static void exportSentencePiece(Path dir, JsonNode config, Map<String, GgufValue> kv) throws IOException {
+        SentencePieceModel sp = SentencePieceModel.read(dir.resolve("tokenizer.model"));
+        Path cfgFile = dir.resolve("tokenizer_config.json");
+        JsonNode tcfg = Files.isRegularFile(cfgFile) ? readJson(cfgFile) : null;
+        Path tokFile = dir.resolve("tokenizer.json");
+        JsonNode tok = Files.isRegularFile(tokFile) ? readJson(tokFile) : null;
+        int vocabSize = config.has("vocab_size") && !config.get("vocab_size").isNull()
+                ? config.get("vocab_size").asInt() : sp.pieces().size();
+        List<String> tokens = new ArrayList<>(vocabSize);
+        List<Float> scores = new ArrayList<>(vocabSize);
+        List<Long> types = new ArrayList<>(vocabSize);
+        for (int i = 0; i < vocabSize; i++) {
+            if (i < sp.pieces().size()) {
+                SentencePieceModel.Piece p = sp.pieces().get(i);
+                tokens.add(p.text());
+                scores.add(p.score());
+                types.add((long) switch (p.type()) {
+                    case SentencePieceModel.UNKNOWN -> UNKNOWN;
+                    case SentencePieceModel.CONTROL -> CONTROL;
+                    case SentencePieceModel.UNUSED -> UNUSED;
+                    case SentencePieceModel.BYTE -> BYTE;
+                    default -> NORMAL;
+                });
+            } else {
+                tokens.add("[PAD" + i + "]");
+                scores.add(-10000f);
+                types.add((long) UNUSED);
+            }
+        }
+        Path addedFile = dir.resolve("added_tokens.json");
+        if (Files.isRegularFile(addedFile)) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = readJson(addedFile).fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                int id = e.getValue().asInt();
+                if (id < 0 || id >= vocabSize) continue;
+                tokens.set(id, e.getKey());
+                scores.set(id, -1000f);
+                types.set(id, (long) USER_DEFINED);
+            }
+        }
+        if (tcfg != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = tcfg.path("added_tokens_decoder").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                int id;
+                try {
+                    id = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException nfe) {
+                    continue;
+                }
+                if (id < 0 || id >= vocabSize) continue;
+                String t = e.getValue().path("content").asText();
+                if (e.getValue().path("special").asBoolean(false) || looksSpecial(t)) {
+                    types.set(id, (long) CONTROL);
+                } else {
+                    t = t.replace("\u2581", " ");
+                    types.set(id, (long) USER_DEFINED);
+                }
+                scores.set(id, -1000f);
+                tokens.set(id, t);
+            }
+        }
+        kv.put("tokenizer.ggml.model", GgufValue.string("llama"));
+        kv.put("tokenizer.ggml.pre", GgufValue.string("default"));
+        kv.put("tokenizer.ggml.tokens", GgufValue.array(GgufValue.Type.STRING, tokens));
+        kv.put("tokenizer.ggml.scores", GgufValue.array(GgufValue.Type.FLOAT32, scores));
+        kv.put("tokenizer.ggml.token_type", GgufValue.array(GgufValue.Type.INT32, types));
+        special(dir, tok, tcfg, config, kv);
+    }
+
+    /**
+     * Special token ids, add_*_token flags, the chat template and normalizer flags, as gguf-py's SpecialVocab finds
+     * them (without merges): tokenizer.json's post-processor and added tokens with tokenizer_config.json first,
+     * then config.json's *_token_id. {@code tok} and {@code tcfg} may be null (no such file).
+     */
+    private static void special(Path dir, JsonNode tok, JsonNode tcfg, JsonNode config, Map<String, GgufValue> kv)
+            throws IOException {
         Map<String, Long> ids = new LinkedHashMap<>();
         Map<String, Boolean> addFlags = new LinkedHashMap<>();
-        JsonNode post = tok.path("post_processor");
-        if (post.isObject()) {
+        JsonNode post = tok == null ? null : tok.path("post_processor");
+        if (post != null && post.isObject()) {
             List<JsonNode> procs = new ArrayList<>();
             if (post.has("processors")) post.get("processors").forEach(procs::add);
             else procs.add(post);
@@ -138,10 +228,11 @@ public final class TokenizerExport {
                 if ("TemplateProcessing".equals(p.path("type").asText())) {
                     JsonNode single = p.path("single");
                     if (single.size() > 1) {
+                        // without a tokenizer_config.json the template's own first and last tokens count as bos/eos
                         String first = single.get(0).path("SpecialToken").path("id").asText(null);
-                        if (first != null) addFlags.put("bos", first.equals(tokenString(tcfg, "bos")));
+                        if (first != null) addFlags.put("bos", tcfg == null || first.equals(tokenString(tcfg, "bos")));
                         String last = single.get(single.size() - 1).path("SpecialToken").path("id").asText(null);
-                        if (last != null) addFlags.put("eos", last.equals(tokenString(tcfg, "eos")));
+                        if (last != null) addFlags.put("eos", tcfg == null || last.equals(tokenString(tcfg, "eos")));
                     }
                 }
             }
@@ -151,7 +242,7 @@ public final class TokenizerExport {
                 JsonNode add = tcfg.get("add_" + typ + "_token");
                 if (add != null && add.isBoolean()) addFlags.put(typ, add.asBoolean());
                 String content = tokenString(tcfg, typ);
-                if (content == null) continue;
+                if (content == null || tok == null) continue;
                 for (JsonNode a : tok.path("added_tokens")) {
                     if (content.equals(a.path("content").asText(null))) {
                         ids.putIfAbsent(typ, a.path("id").asLong());
@@ -165,12 +256,6 @@ public final class TokenizerExport {
             if ((v == null || v.isNull()) && config.has("text_config")) v = config.get("text_config").get(typ + "_token_id");
             if (v != null && v.isIntegralNumber() && v.asLong() >= 0) ids.putIfAbsent(typ, v.asLong());
         }
-
-        kv.put("tokenizer.ggml.model", GgufValue.string("gpt2"));
-        kv.put("tokenizer.ggml.pre", GgufValue.string(pre));
-        kv.put("tokenizer.ggml.tokens", GgufValue.array(GgufValue.Type.STRING, tokens));
-        kv.put("tokenizer.ggml.token_type", GgufValue.array(GgufValue.Type.INT32, types));
-        if (!merges.isEmpty()) kv.put("tokenizer.ggml.merges", GgufValue.array(GgufValue.Type.STRING, merges));
         for (Map.Entry<String, Long> e : ids.entrySet()) kv.put(ID_KEYS.get(e.getKey()), GgufValue.u32(e.getValue()));
         for (Map.Entry<String, Boolean> e : addFlags.entrySet()) {
             String key = ADD_KEYS.get(e.getKey());
@@ -178,9 +263,11 @@ public final class TokenizerExport {
         }
         String template = chatTemplate(dir, tcfg);
         if (template != null) kv.put("tokenizer.chat_template", GgufValue.string(template));
-        Boolean[] norm = normalizer(tok.path("normalizer"), new Boolean[2]);
-        if (norm[0] != null) kv.put("tokenizer.ggml.normalizer.lowercase", GgufValue.bool(norm[0]));
-        if (norm[1] != null) kv.put("tokenizer.ggml.normalizer.strip_accents", GgufValue.bool(norm[1]));
+        if (tok != null) {
+            Boolean[] norm = normalizer(tok.path("normalizer"), new Boolean[2]);
+            if (norm[0] != null) kv.put("tokenizer.ggml.normalizer.lowercase", GgufValue.bool(norm[0]));
+            if (norm[1] != null) kv.put("tokenizer.ggml.normalizer.strip_accents", GgufValue.bool(norm[1]));
+        }
     }
 
     /** The pre-tokenizer id llama.cpp uses for this tokenizer.json, or a one-line error. */
