@@ -431,26 +431,59 @@ def test_same_as_convert_hf_to_gguf(gk, tiny_model, tmp_path):
     assert_same_as_convert_hf_to_gguf(gk, tiny_model["dir"], tmp_path)
 
 
+# The Python that runs convert_hf_to_gguf.py: this one, or LLAMAGIC_CONVERT_PYTHON (a venv with torch).
+CONVERT_PYTHON = os.environ.get("LLAMAGIC_CONVERT_PYTHON") or sys.executable
+
+
+def skip_without_convert_python():
+    probe = subprocess.run([CONVERT_PYTHON, "-c", "import torch, transformers, sentencepiece"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("convert_hf_to_gguf.py needs torch, transformers and sentencepiece (set LLAMAGIC_CONVERT_PYTHON to a "
+                    "Python that has them): %s" % (probe.stderr.strip().splitlines() or ["?"])[-1])
+
+
+def assert_same_gguf(ours, theirs):
+    """Same keys and values, same tensor names, types, shapes and bytes."""
+    a, b = gguf.GGUFReader(ours), gguf.GGUFReader(theirs)
+    fa = {k: f.contents() for k, f in a.fields.items() if not k.startswith("GGUF.")}
+    fb = {k: f.contents() for k, f in b.fields.items() if not k.startswith("GGUF.")}
+    assert {k: v for k, v in fa.items() if fb.get(k) != v} == {k: v for k, v in fb.items() if fa.get(k) != v}
+    ta = {t.name: (t.tensor_type, list(t.shape), np.asarray(t.data).tobytes()) for t in a.tensors}
+    tb = {t.name: (t.tensor_type, list(t.shape), np.asarray(t.data).tobytes()) for t in b.tensors}
+    assert [t.name for t in a.tensors] == [t.name for t in b.tensors]
+    assert {k for k in ta if ta[k] != tb.get(k)} == set()
+
+
 def assert_same_as_convert_hf_to_gguf(gk, model_dir, tmp_path):
     """Our GGUF and convert_hf_to_gguf.py's for the same model: same keys and values, same tensors and bytes."""
-    try:
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
-        import sentencepiece  # noqa: F401
-    except ImportError as e:
-        pytest.skip("convert_hf_to_gguf.py needs torch, transformers and sentencepiece: %s" % e)
+    skip_without_convert_python()
     for outtype in ["f16", "q8_0"]:
         ours, theirs = str(tmp_path / ("ours-%s.gguf" % outtype)), str(tmp_path / ("theirs-%s.gguf" % outtype))
         convert(gk, model_dir, outtype, ours)
-        subprocess.run([sys.executable, os.path.join(LLAMA_SRC, "convert_hf_to_gguf.py"), model_dir,
+        subprocess.run([CONVERT_PYTHON, os.path.join(LLAMA_SRC, "convert_hf_to_gguf.py"), model_dir,
                         "--outtype", outtype, "--outfile", theirs], check=True, capture_output=True)
-        a, b = gguf.GGUFReader(ours), gguf.GGUFReader(theirs)
-        fa = {k: f.contents() for k, f in a.fields.items() if not k.startswith("GGUF.")}
-        fb = {k: f.contents() for k, f in b.fields.items() if not k.startswith("GGUF.")}
-        assert fa == fb
-        ta = {t.name: (t.tensor_type, list(t.shape), np.asarray(t.data).tobytes()) for t in a.tensors}
-        tb = {t.name: (t.tensor_type, list(t.shape), np.asarray(t.data).tobytes()) for t in b.tensors}
-        assert ta == tb
+        assert_same_gguf(ours, theirs)
+
+
+def test_engine_python_runs_convert_hf_to_gguf_with_progress(gk, tiny_model, llama_bin, tmp_path):
+    """--engine python on a kernel whose python3 has torch: convert_hf_to_gguf.py runs to the end, with a progress
+    bar, and its file is the one our Java engine writes."""
+    skip_without_convert_python()
+    from conftest import Kernel
+    k = Kernel(env={"LLAMAGIC_LLAMA_BIN": llama_bin, "LLAMAGIC_LLAMA_SRC": LLAMA_SRC,
+                    "PATH": "%s:%s" % (os.path.dirname(CONVERT_PYTHON), os.environ["PATH"])})
+    try:
+        theirs = tmp_path / "py" / "tiny-F16.gguf"
+        theirs.parent.mkdir()
+        cell = k.execute("%%to-gguf %s --engine python --outtype f16 --outfile %s" % (tiny_model["dir"], theirs), timeout=600)
+        assert cell.status == "ok", cell.error
+        assert 'data-state="done"' in "".join(m["content"]["data"]["text/html"] for m in cell.of("update_display_data"))
+        assert sorted(os.listdir(theirs.parent)) == ["tiny-F16.gguf"], "the temp name was renamed"
+    finally:
+        k.shutdown()
+    ours = str(tmp_path / "ours-F16.gguf")
+    convert(gk, tiny_model["dir"], "f16", ours)
+    assert_same_gguf(ours, str(theirs))
 
 
 # ---- interrupt: the conversion stops, nothing half-written is left, the kernel goes on -------------------
@@ -532,3 +565,9 @@ def test_qwen2_converts_and_greedy_equals_numpy(gk, tiny_model, llama_bin, tmp_p
                                       "return_tokens": True, "cache_prompt": False})
     assert done["tokens"] == expected
     assert len(set(expected)) > 4
+
+
+def test_qwen2_same_as_convert_hf_to_gguf(gk, tiny_model, tmp_path):
+    model = tmp_path / "Qwen2.5-tiny"
+    qwen2_from(tiny_model["dir"], str(model))
+    assert_same_as_convert_hf_to_gguf(gk, str(model), tmp_path)

@@ -135,11 +135,20 @@ public abstract class Arch {
         if (theta != null) kv.put(a + "rope.freq_base", GgufValue.f32(theta.asDouble()));
         if ((v = first(c, "rms_norm_eps", "norm_eps")) != null) kv.put(a + "attention.layer_norm_rms_epsilon", GgufValue.f32(v.asDouble()));
         if ((v = first(c, "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon")) != null) kv.put(a + "attention.layer_norm_epsilon", GgufValue.f32(v.asDouble()));
-        if (c.has("head_dim") && !c.get("head_dim").isNull()) {
-            kv.put(a + "attention.key_length", GgufValue.u32(c.get("head_dim").asLong()));
-            kv.put(a + "attention.value_length", GgufValue.u32(c.get("head_dim").asLong()));
+        Long headDim = configHeadDim(c);
+        if (headDim != null) {
+            kv.put(a + "attention.key_length", GgufValue.u32(headDim));
+            kv.put(a + "attention.value_length", GgufValue.u32(headDim));
         }
         kv.put("general.file_type", GgufValue.u32(fileType));
+    }
+
+    /**
+     * The head_dim llama.cpp's converter sees: it reads config.json through transformers' config class, which fills
+     * in defaults; by default only config.json's own value counts.
+     */
+    protected Long configHeadDim(JsonNode c) {
+        return c.has("head_dim") && !c.get("head_dim").isNull() ? c.get("head_dim").asLong() : null;
     }
 
     public static int blockCount(JsonNode c) {

@@ -33,6 +33,12 @@ public final class LlamaArch extends Arch {
         kv.put("llama.rope.dimension_count", GgufValue.u32(headDim(c)));
     }
 
+    /** transformers' LlamaConfig sets head_dim = hidden_size / heads when config.json has none. */
+    @Override
+    protected Long configHeadDim(JsonNode c) {
+        return headDim(c);
+    }
+
     @Override
     protected boolean handlesRopeType(String type) {
         return type.toLowerCase(Locale.ROOT).equals("llama3");
@@ -104,7 +110,8 @@ public final class LlamaArch extends Arch {
         float[] factors = new float[dim / 2];
         for (int i = 0; i < dim / 2; i++) {
             float freq = (float) (1.0 / (float) Math.pow(base, (float) (2 * i) / dim));
-            float wavelen = (float) (2 * Math.PI / freq);
+            // float32 arithmetic throughout, scalars rounded to float32 first, as torch computes it in the converter
+            float wavelen = (float) (2 * Math.PI) / freq;
             if (wavelen < highWavelen) {
                 factors[i] = 1;
             } else if (wavelen > lowWavelen) {

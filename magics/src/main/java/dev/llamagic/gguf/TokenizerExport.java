@@ -225,16 +225,7 @@ public final class TokenizerExport {
             if (post.has("processors")) post.get("processors").forEach(procs::add);
             else procs.add(post);
             for (JsonNode p : procs) {
-                if ("TemplateProcessing".equals(p.path("type").asText())) {
-                    JsonNode single = p.path("single");
-                    if (single.size() > 1) {
-                        // without a tokenizer_config.json the template's own first and last tokens count as bos/eos
-                        String first = single.get(0).path("SpecialToken").path("id").asText(null);
-                        if (first != null) addFlags.put("bos", tcfg == null || first.equals(tokenString(tcfg, "bos")));
-                        String last = single.get(single.size() - 1).path("SpecialToken").path("id").asText(null);
-                        if (last != null) addFlags.put("eos", tcfg == null || last.equals(tokenString(tcfg, "eos")));
-                    }
-                }
+                if ("TemplateProcessing".equals(p.path("type").asText())) templateFlags(p, tcfg, addFlags);
             }
         }
         if (tcfg != null) {
@@ -268,6 +259,49 @@ public final class TokenizerExport {
             if (norm[0] != null) kv.put("tokenizer.ggml.normalizer.lowercase", GgufValue.bool(norm[0]));
             if (norm[1] != null) kv.put("tokenizer.ggml.normalizer.strip_accents", GgufValue.bool(norm[1]));
         }
+    }
+
+    /**
+     * SpecialVocab's reading of a TemplateProcessing post-processor: a leading special token in {@code single} is the
+     * added BOS, a trailing one the added EOS; in {@code pair}, a special token between A and B that is the sep or
+     * eos token means a separator is added.
+     */
+    private static void templateFlags(JsonNode p, JsonNode tcfg, Map<String, Boolean> addFlags) {
+        JsonNode single = p.path("single");
+        String first = null;
+        String last = null;
+        if (single.size() > 1) {
+            // without a tokenizer_config.json the template's own first and last tokens count as bos/eos
+            first = single.get(0).path("SpecialToken").path("id").asText(null);
+            if (first != null) addFlags.put("bos", tcfg == null || first.equals(tokenString(tcfg, "bos")));
+            last = single.get(single.size() - 1).path("SpecialToken").path("id").asText(null);
+            if (last != null) addFlags.put("eos", tcfg == null || last.equals(tokenString(tcfg, "eos")));
+        }
+        List<JsonNode> pair = new ArrayList<>();
+        p.path("pair").forEach(pair::add);
+        if (pair.isEmpty()) return;
+        int from = first != null && first.equals(specialId(pair.get(0))) ? 1 : 0;
+        int to = last != null && last.equals(specialId(pair.get(pair.size() - 1))) ? pair.size() - 1 : pair.size();
+        if (from >= to) return;
+        pair = pair.subList(from, to);
+        String a = pair.get(0).path("Sequence").path("id").asText(null);
+        String b = pair.get(pair.size() - 1).path("Sequence").path("id").asText(null);
+        if (!"A".equals(a) || !"B".equals(b) || pair.size() <= 2) return;
+        List<JsonNode> middle = pair.subList(1, pair.size() - 1);
+        String sep = tokenString(tcfg, "sep");
+        String eos = tokenString(tcfg, "eos");
+        boolean addSep = false;
+        String entry = specialId(middle.get(0));
+        if (entry != null && (entry.equals(sep) || entry.equals(eos)) && last == null) addSep = true;
+        if (middle.size() == 2) {
+            entry = specialId(middle.get(1));
+            if (entry != null && (entry.equals(sep) || entry.equals(eos))) addSep = true;
+        }
+        addFlags.put("sep", addSep);
+    }
+
+    private static String specialId(JsonNode n) {
+        return n.path("SpecialToken").path("id").asText(null);
     }
 
     /** The pre-tokenizer id llama.cpp uses for this tokenizer.json, or a one-line error. */
