@@ -4,7 +4,8 @@
 # convert_hf_to_gguf.py where torch/transformers/sentencepiece are importable. Peak RSS from /usr/bin/time -v.
 #
 #   scripts/bench/to_gguf.sh [--shape 4b|0.6b] [--runs N] [--keep]
-# Needs: kernel/target/llamagic.jar (./mvnw package), a Python with numpy (.venv), ~20 GB free under $BENCH_DIR.
+# Needs: kernel/target/llamagic.jar (./mvnw package), a Python with numpy (.venv; PYTHON=... a venv that also has
+# torch, transformers and sentencepiece adds convert_hf_to_gguf.py as a peer), ~30 GB free under $BENCH_DIR.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 shape=4b; runs=3; keep=0
@@ -59,11 +60,12 @@ for i in $(seq 1 "$runs"); do
   t cp sh -c "cp '$model'/*.safetensors '$out/copy/'" | tee -a "$results"
   rm -rf "$out/copy"; sync
   t llamagic java -jar "$JAR" to-gguf "$model" --outtype f16 --outfile "$out/llamagic-F16.gguf" | tee -a "$results"
-  rm -f "$out"/*.gguf; sync
   if [ "$python_ok" = 1 ]; then
     t python "$PY" "$LLAMA_SRC/convert_hf_to_gguf.py" "$model" --outtype f16 --outfile "$out/python-F16.gguf" | tee -a "$results"
-    rm -f "$out"/*.gguf; sync
+    if cmp -s "$out/llamagic-F16.gguf" "$out/python-F16.gguf"; then echo "run $i: the two GGUFs are identical, byte for byte"
+    else echo "run $i: the two GGUFs DIFFER"; fi
   fi
+  rm -f "$out"/*.gguf; sync
 done
 [ "$python_ok" = 1 ] || echo "convert_hf_to_gguf.py: not run (torch/transformers/sentencepiece not importable)"
 echo "== medians"
