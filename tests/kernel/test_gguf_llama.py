@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import LLAMA_SRC, ROOT
-from test_gguf import OUTTYPES, Server, assert_same_as_convert_hf_to_gguf, convert, gguf, one_line_error, vocab_cases
+from test_gguf import OUTTYPES, Server, assert_same_as_convert_hf_to_gguf, convert, gguf, gk, one_line_error, vocab_cases  # noqa: F401 (gk: a fixture)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 import qwen3_numpy  # noqa: E402
@@ -20,11 +20,6 @@ import tiny_llama  # noqa: E402
 
 LLAMA3_PROMPT = [9906, 11, 1917, 0, 1115, 374, 264, 1296]            # "Hello, world! This is a test"
 LLAMA2_PROMPT = [1, 15043, 29892, 3186, 29991, 910, 338, 263, 1243]  # <s> "Hello, world! This is a test"
-
-
-@pytest.fixture(scope="module")
-def gk(llama_kernel):
-    return llama_kernel
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +47,7 @@ def unpermute(w, heads):
 
 
 def greedy(cfg, w, prompt, steps=16):
-    ids, out, margins = list(prompt), [], []
-    for _ in range(steps):
-        logits = qwen3_numpy.forward(cfg, w, ids)[-1]
-        top2 = np.argsort(logits)[-2:]
-        out.append(int(top2[1]))
-        margins.append(float(logits[top2[1]] - logits[top2[0]]))
-        ids.append(int(top2[1]))
-    return out, margins
+    return qwen3_numpy.greedy_weights(cfg, w, prompt, steps)
 
 
 def serve_greedy(llama_bin, gguf_path, prompt, tmp_path):
@@ -168,7 +156,8 @@ def test_llama2_sentencepiece_vocab_and_greedy_equal_numpy(gk, llama2, llama_bin
     assert kv["tokenizer.ggml.scores"][:3] == [-1000.0] * 3 and kv["tokenizer.ggml.token_type"][:3] == [3, 3, 3]
     assert set(kv["tokenizer.ggml.token_type"]) == {1, 3, 6}, "normal, control, byte"
     assert kv["llama.rope.dimension_count"] == 16, "no head_dim: hidden_size / heads"
-    assert "llama.attention.key_length" not in kv
+    # convert_hf_to_gguf.py reads config.json through transformers' LlamaConfig, which supplies the missing head_dim
+    assert kv["llama.attention.key_length"] == kv["llama.attention.value_length"] == 16
     names = {t.name for t in r.tensors}
     assert "output.weight" in names and "rope_freqs.weight" not in names
 
