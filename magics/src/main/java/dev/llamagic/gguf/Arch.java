@@ -108,10 +108,9 @@ public abstract class Arch {
         if ((v = first(c, "num_attention_heads", "n_head", "n_heads")) != null) kv.put(a + "attention.head_count", GgufValue.u32(v.asLong()));
         if ((v = first(c, "num_key_value_heads", "n_kv_heads")) != null) kv.put(a + "attention.head_count_kv", GgufValue.u32(v.asLong()));
         if (c.has("is_causal") && !c.get("is_causal").asBoolean(true)) kv.put(a + "attention.causal", GgufValue.bool(false));
-        JsonNode rope = c.has("rope_parameters") && !c.get("rope_parameters").isNull() ? c.get("rope_parameters") : c.get("rope_scaling");
-        if (rope != null && rope.isObject()) {
-            if (rope.has("full_attention")) rope = rope.get("full_attention");
-            String type = rope.has("rope_type") ? rope.get("rope_type").asText() : rope.path("type").asText(null);
+        JsonNode rope = ropeConfig(c);
+        if (rope != null) {
+            String type = ropeType(rope);
             JsonNode factor = rope.get("factor");
             if ("linear".equals(type) && factor != null) {
                 kv.put(a + "rope.scaling.type", GgufValue.string("linear"));
@@ -149,6 +148,18 @@ public abstract class Arch {
      */
     protected Long configHeadDim(JsonNode c) {
         return c.has("head_dim") && !c.get("head_dim").isNull() ? c.get("head_dim").asLong() : null;
+    }
+
+    /** config.json's RoPE parameters ({@code rope_parameters}, else {@code rope_scaling}; full attention's), or null. */
+    static JsonNode ropeConfig(JsonNode c) {
+        JsonNode rope = c.has("rope_parameters") && !c.get("rope_parameters").isNull() ? c.get("rope_parameters") : c.get("rope_scaling");
+        if (rope == null || !rope.isObject()) return null;
+        return rope.has("full_attention") ? rope.get("full_attention") : rope;
+    }
+
+    /** The RoPE type of {@link #ropeConfig}'s result ({@code rope_type}, else the older {@code type}), or null. */
+    static String ropeType(JsonNode rope) {
+        return rope.has("rope_type") ? rope.get("rope_type").asText() : rope.path("type").asText(null);
     }
 
     public static int blockCount(JsonNode c) {

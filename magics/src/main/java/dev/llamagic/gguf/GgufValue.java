@@ -10,24 +10,18 @@ public record GgufValue(Type type, Type elemType, Object value) {
 
     /** GGUF metadata value types, with their ids. */
     public enum Type {
-        UINT8(0, 1), INT8(1, 1), UINT16(2, 2), INT16(3, 2), UINT32(4, 4), INT32(5, 4), FLOAT32(6, 4), BOOL(7, 1),
-        STRING(8, 0), ARRAY(9, 0), UINT64(10, 8), INT64(11, 8), FLOAT64(12, 8);
+        UINT8(0), INT8(1), UINT16(2), INT16(3), UINT32(4), INT32(5), FLOAT32(6), BOOL(7), STRING(8), ARRAY(9),
+        UINT64(10), INT64(11), FLOAT64(12);
 
         public final int id;
-        public final int size;
 
-        Type(int id, int size) {
+        Type(int id) {
             this.id = id;
-            this.size = size;
         }
 
         public static Type of(int id) {
             for (Type t : values()) if (t.id == id) return t;
             return null;
-        }
-
-        public boolean integer() {
-            return this != FLOAT32 && this != FLOAT64 && this != BOOL && this != STRING && this != ARRAY;
         }
     }
 

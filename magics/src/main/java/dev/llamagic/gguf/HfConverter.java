@@ -61,10 +61,6 @@ public final class HfConverter {
      * each output row; {@code generated} (or null, then {@code src} is null): F32 values the converter made.
      */
     public record Planned(String name, Safetensors.Tensor src, GgmlType type, long[] dims, int[] rowOrder, float[] generated) {
-        Planned(String name, Safetensors.Tensor src, GgmlType type, long[] dims) {
-            this(name, src, type, dims, null, null);
-        }
-
         long elements() {
             return generated != null ? generated.length : src.elements();
         }
@@ -93,11 +89,7 @@ public final class HfConverter {
     public static Plan plan(Options o) throws IOException {
         Path dir = o.modelDir().toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) throw new UserError(dir + " is not a directory (give the model's directory)");
-        Path cfgFile = dir.resolve("config.json");
-        if (!Files.isRegularFile(cfgFile)) {
-            throw new UserError(dir + " has no config.json: not a Hugging Face model directory");
-        }
-        JsonNode cfg = TokenizerExport.readJson(cfgFile);
+        JsonNode cfg = config(dir);
         if (cfg.has("text_config") && cfg.get("text_config").isObject()) {
             // multimodal configs keep the language model's parameters in text_config, as llama.cpp merges them
             com.fasterxml.jackson.databind.node.ObjectNode merged = ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).deepCopy();
@@ -176,22 +168,35 @@ public final class HfConverter {
         kv.put("general.quantization_version", GgufValue.u32(2));
         arch.vocab(dir, cfg, kv);
 
-        Path out;
-        if (o.outfile() != null) {
-            String f = o.outfile().getFileName().toString();
-            f = f.replace("{ftype}", outputType.toLowerCase(Locale.ROOT)).replace("{outtype}", outputType.toLowerCase(Locale.ROOT))
-                    .replace("{FTYPE}", outputType).replace("{OUTTYPE}", outputType);
-            out = o.outfile().toAbsolutePath().resolveSibling(f);
-            if (Files.isDirectory(out)) out = out.resolve(names.fileName(outputType));
-        } else {
-            out = dir.resolve(names.fileName(outputType));
-        }
+        Path out = outputPath(dir, o.outfile(), names, outputType);
 
         List<GgufTensorInfo> infos = new ArrayList<>();
         for (Planned p : planned) infos.add(new GgufTensorInfo(p.name(), p.dims(), p.type(), 0));
         infos = GgufWriter.layout(infos, GgufWriter.DEFAULT_ALIGNMENT);
         long srcBytes = planned.stream().mapToLong(Planned::sourceBytes).sum();
         return new Plan(dir, arch, outputType, fileType, kv, List.copyOf(planned), infos, out, srcBytes, params);
+    }
+
+    /**
+     * Where the GGUF goes: {@code outfile} with {ftype}/{outtype} filled in (a directory: the default name inside
+     * it), else the default name, as llama.cpp names it, inside the model directory.
+     */
+    static Path outputPath(Path modelDir, Path outfile, ModelName names, String outputType) {
+        if (outfile == null) return modelDir.resolve(names.fileName(outputType));
+        String f = outfile.getFileName().toString();
+        f = f.replace("{ftype}", outputType.toLowerCase(Locale.ROOT)).replace("{outtype}", outputType.toLowerCase(Locale.ROOT))
+                .replace("{FTYPE}", outputType).replace("{OUTTYPE}", outputType);
+        Path out = outfile.toAbsolutePath().resolveSibling(f);
+        return Files.isDirectory(out) ? out.resolve(names.fileName(outputType)) : out;
+    }
+
+    /** config.json of a Hugging Face model directory, or a one-line error. */
+    static JsonNode config(Path dir) throws IOException {
+        Path cfgFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfgFile)) {
+            throw new UserError(dir + " has no config.json: not a Hugging Face model directory");
+        }
+        return TokenizerExport.readJson(cfgFile);
     }
 
     private static String stripLanguageModel(String name) {
@@ -242,7 +247,7 @@ public final class HfConverter {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE, StandardOpenOption.READ)) {
             writeFully(ch, ByteBuffer.wrap(header));
-            for (Path f : plan.modelDir() == null ? List.<Path>of() : distinctFiles(plan)) {
+            for (Path f : distinctFiles(plan)) {
                 sources.put(f, FileChannel.open(f, StandardOpenOption.READ));
             }
             new Pipeline(ctx, ch, sources, pool, o.threads(), progress, peak).run(plan);
@@ -383,7 +388,7 @@ public final class HfConverter {
                     enqueueRows(p, src, n);
                     continue;
                 }
-                int srcEs = src.dtype().equals("F32") ? 4 : 2;
+                int srcEs = src.elementSize();
                 boolean same = src.type() == p.type();
                 long padAfter = GgufWriter.pad(p.type().bytes(n), GgufWriter.DEFAULT_ALIGNMENT) - p.type().bytes(n);
                 for (long e0 = 0; e0 < n || (n == 0 && e0 == 0); e0 += CHUNK) {
@@ -411,7 +416,7 @@ public final class HfConverter {
             if (rowLen * rows != n || rowLen > CHUNK) {
                 throw new IllegalStateException(p.name() + ": rows of " + rowLen + " elements cannot be reordered in chunks");
             }
-            int srcEs = src.dtype().equals("F32") ? 4 : 2;
+            int srcEs = src.elementSize();
             int perChunk = (int) Math.max(1, CHUNK / rowLen);
             long padAfter = GgufWriter.pad(p.type().bytes(n), GgufWriter.DEFAULT_ALIGNMENT) - p.type().bytes(n);
             for (int r0 = 0; r0 < rows; r0 += perChunk) {
@@ -494,7 +499,7 @@ public final class HfConverter {
 
         private ByteBuffer convert(Safetensors.Tensor src, long from, int n, GgmlType to) throws IOException {
             Scratch s = scratch.get();
-            int srcEs = src.type() == GgmlType.F32 ? 4 : 2;
+            int srcEs = src.elementSize();
             ByteBuffer in = s.in.clear().limit(n * srcEs);
             Safetensors.readFully(sources.get(src.file()), in, from);
             in.flip();
@@ -505,7 +510,7 @@ public final class HfConverter {
         private ByteBuffer convertRows(Safetensors.Tensor src, int[] order, int first, int count, int rowLen, GgmlType to)
                 throws IOException {
             Scratch s = scratch.get();
-            int rowBytes = rowLen * (src.type() == GgmlType.F32 ? 4 : 2);
+            int rowBytes = rowLen * src.elementSize();
             ByteBuffer in = s.in.clear();
             FileChannel ch = sources.get(src.file());
             for (int r = first; r < first + count; r++) {

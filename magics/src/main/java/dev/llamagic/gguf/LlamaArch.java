@@ -93,11 +93,8 @@ public final class LlamaArch extends Arch {
     /** Llama 3.1+'s {@code llama3} RoPE scaling: one frequency factor per rotated pair, as llama.cpp's converter computes it. */
     @Override
     public List<Extra> extraTensors(JsonNode c) {
-        JsonNode rope = c.has("rope_parameters") && !c.get("rope_parameters").isNull() ? c.get("rope_parameters") : c.get("rope_scaling");
-        if (rope == null || !rope.isObject()) return List.of();
-        if (rope.has("full_attention")) rope = rope.get("full_attention");
-        String type = rope.has("rope_type") ? rope.get("rope_type").asText() : rope.path("type").asText("");
-        if (!type.toLowerCase(Locale.ROOT).equals("llama3")) return List.of();
+        JsonNode rope = ropeConfig(c);
+        if (rope == null || !handlesRopeType(String.valueOf(ropeType(rope)))) return List.of();
         JsonNode thetaNode = rope.has("rope_theta") ? rope.get("rope_theta") : c.get("rope_theta");
         double base = thetaNode != null && !thetaNode.isNull() ? thetaNode.asDouble() : 10000.0;
         int dim = (int) headDim(c);

@@ -60,9 +60,7 @@ public final class PythonConverter {
 
     public static Path convert(Context ctx, HfConverter.Options o, Path llamaSrc) throws IOException {
         Path dir = o.modelDir().toAbsolutePath().normalize();
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new UserError(dir + " has no config.json: not a Hugging Face model directory");
-        }
+        JsonNode cfg = HfConverter.config(dir);
         Path src = findSource(ctx, llamaSrc);
         Path python = ChildProcess.which("python3", ctx.env());
         if (python == null) throw new UserError("--engine python needs python3 on PATH");
@@ -79,10 +77,8 @@ public final class PythonConverter {
         GgmlType type = HfConverter.outtype(o.outtype(), st);
         long params = st.tensors().stream().mapToLong(Safetensors.Tensor::elements).sum();
         long expected = st.tensors().stream().mapToLong(t -> t.shape().length <= 1 ? t.elements() * 4 : type.bytes(t.elements())).sum();
-        JsonNode cfg = TokenizerExport.readJson(dir.resolve("config.json"));
-        String name = ModelName.derive(cfg.path("_name_or_path").asText(null), dir.getFileName().toString(), params).fileName(type.name());
-        Path out = o.outfile() != null ? o.outfile().toAbsolutePath() : dir.resolve(name);
-        if (Files.isDirectory(out)) out = out.resolve(name);
+        ModelName names = ModelName.derive(cfg.path("_name_or_path").asText(null), dir.getFileName().toString(), params);
+        Path out = HfConverter.outputPath(dir, o.outfile(), names, type.name());
         Path tmp = out.resolveSibling(out.getFileName() + HfConverter.TMP_SUFFIX);
         List<String> cmd = List.of(python.toString(), src.resolve("convert_hf_to_gguf.py").toString(), dir.toString(),
                 "--outtype", o.outtype().toLowerCase(Locale.ROOT), "--outfile", tmp.toString());

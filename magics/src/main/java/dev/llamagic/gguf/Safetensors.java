@@ -48,28 +48,21 @@ public final class Safetensors {
             };
         }
 
+        /** Bytes per element: 4 for F32, 2 for F16 and BF16. */
+        public int elementSize() {
+            return type().typeSize;
+        }
+
         @Override
         public String toString() {
             return name + " " + dtype + Arrays.toString(shape);
         }
     }
 
-    private final Path dir;
-    private final List<Path> files;
     private final List<Tensor> tensors;
 
-    private Safetensors(Path dir, List<Path> files, List<Tensor> tensors) {
-        this.dir = dir;
-        this.files = files;
+    private Safetensors(List<Tensor> tensors) {
         this.tensors = tensors;
-    }
-
-    public Path dir() {
-        return dir;
-    }
-
-    public List<Path> files() {
-        return files;
     }
 
     /** Tensors in the order llama.cpp's converter visits them: shard files sorted by name, tensors by name. */
@@ -129,7 +122,7 @@ public final class Safetensors {
                 all.add(t);
             }
         }
-        return new Safetensors(dir, files, List.copyOf(all));
+        return new Safetensors(List.copyOf(all));
     }
 
     /** The tensors one safetensors file holds, sorted by name; one-line errors for anything malformed. */

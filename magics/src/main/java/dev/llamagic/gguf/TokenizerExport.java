@@ -101,14 +101,9 @@ public final class TokenizerExport {
                 tokens.add("[PAD" + i + "]");
                 types.add((long) UNUSED);
             } else if (added.containsKey(i)) {
-                JsonNode a = added.get(i);
-                if (a.path("special").asBoolean(false) || looksSpecial(t)) {
-                    types.add((long) CONTROL);
-                } else {
-                    t = t.replace("\u2581", " ");
-                    types.add((long) USER_DEFINED);
-                }
-                tokens.add(t);
+                long type = addedType(added.get(i), t);
+                types.add(type);
+                tokens.add(addedText(type, t));
             } else {
                 tokens.add(t);
                 types.add((long) NORMAL);
@@ -192,14 +187,10 @@ public final class TokenizerExport {
                 }
                 if (id < 0 || id >= vocabSize) continue;
                 String t = e.getValue().path("content").asText();
-                if (e.getValue().path("special").asBoolean(false) || looksSpecial(t)) {
-                    types.set(id, (long) CONTROL);
-                } else {
-                    t = t.replace("\u2581", " ");
-                    types.set(id, (long) USER_DEFINED);
-                }
+                long type = addedType(e.getValue(), t);
+                types.set(id, type);
                 scores.set(id, -1000f);
-                tokens.set(id, t);
+                tokens.set(id, addedText(type, t));
             }
         }
         kv.put("tokenizer.ggml.model", GgufValue.string("llama"));
@@ -361,6 +352,16 @@ public final class TokenizerExport {
             default -> { }
         }
         return out;
+    }
+
+    /** An added token's type, as convert_hf_to_gguf.py decides it: control if special or special-looking, else user-defined. */
+    private static long addedType(JsonNode added, String text) {
+        return added.path("special").asBoolean(false) || looksSpecial(text) ? CONTROL : USER_DEFINED;
+    }
+
+    /** A user-defined token's text with its spaces pre-normalized (U+2581 → ' '), as the converter writes it. */
+    private static String addedText(long type, String text) {
+        return type == USER_DEFINED ? text.replace("\u2581", " ") : text;
     }
 
     /** convert_hf_to_gguf.py's does_token_look_special. */
