@@ -186,7 +186,7 @@ public final class ChatClient {
         try (Response r = call.execute()) {
             ResponseBody body = r.body();
             if (!r.isSuccessful()) {
-                String text = body == null ? "" : body.source().readUtf8(Math.min(8192, Math.max(0, body.contentLength() < 0 ? 8192 : body.contentLength())));
+                String text = body == null ? "" : r.peekBody(8192).string();
                 events.add(new Failure(httpError(r.code(), text)));
                 return;
             }

@@ -121,10 +121,7 @@ public class ChatCommand extends MagicCommand {
             LlamaServer s;
             try {
                 s = server != null ? Servers.get(server) : Servers.latest();
-                if (s.state() != LlamaServer.State.READY) {
-                    throw new UserError("server '" + s.name() + "' is " + s.stateText()
-                            + (s.state() == LlamaServer.State.LOADING ? ": wait until it is ready" : ": start it again with %serve --restart " + s.name()));
-                }
+                s.requireReady();
             } catch (UserError e) {
                 throw new UserError(p + ": " + e.getMessage());
             }

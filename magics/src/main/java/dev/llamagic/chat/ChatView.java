@@ -2,16 +2,14 @@ package dev.llamagic.chat;
 
 import dev.llamagic.command.Html;
 import dev.llamagic.command.Notebook;
+import dev.llamagic.command.Progress;
 
 /**
- * How an answer shows in the cell while it streams: one display redrawn in place (at most a few times a
- * second), the reasoning apart and collapsed, the answer as plain text while it arrives and rendered as
+ * How an answer shows in the cell while it streams: one display redrawn in place (at most as often as a
+ * progress bar), the reasoning apart and collapsed, the answer as plain text while it arrives and rendered as
  * Markdown at the end, followed by one line of numbers.
  */
 public final class ChatView {
-    /** Redraws closer together than this are skipped (the final one never is). */
-    public static final long MIN_REDRAW_NANOS = 250_000_000L;
-
     private final Notebook notebook;
     private final Notebook.LiveView live;
     private final boolean showThinking;
@@ -20,7 +18,6 @@ public final class ChatView {
     private final StringBuilder reasoning = new StringBuilder();
     private final StringBuilder answer = new StringBuilder();
     private long lastDraw;
-    private int draws;
 
     /**
      * @param who          what answers ("qwen3 @ http://127.0.0.1:8080"), shown small
@@ -39,9 +36,8 @@ public final class ChatView {
         reasoning.append(r);
         answer.append(t);
         long now = System.nanoTime();
-        if (liveUpdates && now - lastDraw >= MIN_REDRAW_NANOS) {
+        if (liveUpdates && now - lastDraw >= Progress.MIN_REDRAW_NANOS) {
             lastDraw = now;
-            draws++;
             live.update(html("streaming", null), text(null));
         }
     }
@@ -51,7 +47,6 @@ public final class ChatView {
         String summary = result.summaryLine();
         String html = html("done", summary);
         if (liveUpdates) {
-            draws++;
             live.update(html, text(summary));
         } else {
             notebook.html(html, text(summary));
@@ -61,13 +56,8 @@ public final class ChatView {
     /** The final state of a failed answer: what arrived, and why it stopped. */
     public synchronized void fail(String why) {
         if (liveUpdates) {
-            draws++;
             live.update(html("failed", why), text(why));
         }
-    }
-
-    public synchronized int draws() {
-        return draws;
     }
 
     private String text(String footer) {

@@ -70,6 +70,7 @@ public final class BenchReport {
                 List<Double> ttft = reqs.stream().map(BenchResult.Request::ttftMs).toList();
                 List<Double> e2e = reqs.stream().map(BenchResult.Request::e2eMs).toList();
                 OptionalDouble decode = Stats.mean(reqs.stream().map(BenchResult.Request::clientDecodeTps).filter(Double::isFinite).toList());
+                OptionalDouble decodeServer = Stats.mean(reqs.stream().map(q -> q.server().predictedPerSecond()).toList());
                 t.stringColumn(MODEL).append(r.model());
                 t.intColumn(PROMPT).append(c.workloadCase().promptTokens());
                 t.intColumn(GEN).append(c.workloadCase().genTokens());
@@ -77,7 +78,7 @@ public final class BenchReport {
                 t.intColumn(REQUESTS).append(reqs.size());
                 put(t.doubleColumn(PREFILL), Stats.mean(reqs.stream().map(q -> q.server().promptPerSecond()).toList()), 1);
                 put(t.doubleColumn(DECODE), decode, 1);
-                put(t.doubleColumn(DECODE_SERVER), Stats.mean(reqs.stream().map(q -> q.server().predictedPerSecond()).toList()), 1);
+                put(t.doubleColumn(DECODE_SERVER), decodeServer, 1);
                 put(t.doubleColumn(AGGREGATE), Stats.mean(c.batches().stream().map(BenchResult.Batch::aggregateDecodeTps).filter(Double::isFinite).toList()), 1);
                 put(t.doubleColumn(TTFT_P50), Stats.percentile(ttft, 50), 1);
                 put(t.doubleColumn(TTFT_P95), Stats.percentile(ttft, 95), 1);
@@ -86,7 +87,7 @@ public final class BenchReport {
                 if (c.gpuPeakMiB().isPresent()) t.longColumn(GPU_PEAK).append(c.gpuPeakMiB().getAsLong());
                 else t.longColumn(GPU_PEAK).appendMissing();
                 // the client's decode rate; the server's own when every request of the row arrived in a burst
-                OptionalDouble rate = decode.isPresent() ? decode : Stats.mean(reqs.stream().map(q -> q.server().predictedPerSecond()).toList());
+                OptionalDouble rate = decode.isPresent() ? decode : decodeServer;
                 put(t.doubleColumn(ROOFLINE), rate.isPresent()
                         ? Roofline.percent(r.modelBytes(), rate.getAsDouble(), r.bandwidth()) : OptionalDouble.empty(), 1);
             }

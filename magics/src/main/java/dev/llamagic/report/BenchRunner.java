@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llamagic.chat.SseParser;
 import dev.llamagic.command.Context;
 import dev.llamagic.command.Interrupted;
 import dev.llamagic.command.Progress;
 import dev.llamagic.command.UserError;
 import dev.llamagic.gpu.Gpu;
 import dev.llamagic.gpu.GpuSampler;
+import dev.llamagic.serve.ModelLocator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import okhttp3.Call;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -111,7 +111,7 @@ public final class BenchRunner {
             Path p = LocalServers.resolve(modelPath, pid, Path.of("/proc"));
             if (Files.isRegularFile(p)) modelFile = p;
         }
-        long modelBytes = modelBytes(modelFile);
+        long modelBytes = ModelLocator.totalBytes(modelFile);
         List<Integer> text = tokenize(target, PROMPT_TEXT);
         if (text.size() < 16) throw new UserError(prefix + ": the server's /tokenize gave only " + text.size() + " tokens for the prompt text");
 
@@ -236,11 +236,14 @@ public final class BenchRunner {
                         + errorMessage(r));
             }
             BufferedSource src = r.body().source();
+            SseParser sse = new SseParser();
             String line;
-            while ((line = src.readUtf8Line()) != null) {
-                if (!line.startsWith("data: ")) continue;
+            do {
+                line = src.readUtf8Line();
+                String data = line == null ? sse.end() : sse.line(line);
+                if (data == null) continue;
                 long now = System.nanoTime();
-                String data = line.substring(6).trim();
+                data = data.trim();
                 if (data.equals("[DONE]")) break;
                 JsonNode ev = JSON.readTree(data);
                 if (ev.has("error")) {
@@ -249,14 +252,12 @@ public final class BenchRunner {
                 if (ev.path("stop").asBoolean(false)) {
                     fin = now;
                     finalEvent = ev;
-                    continue;
-                }
-                // a token event: "tokens" (current llama-server), or text (older builds without "tokens")
-                if (first < 0 && (ev.path("tokens").size() > 0 || !ev.path("content").asText("").isEmpty())) {
+                } else if (first < 0 && (ev.path("tokens").size() > 0 || !ev.path("content").asText("").isEmpty())) {
+                    // a token event: "tokens" (current llama-server), or text (older builds without "tokens")
                     first = now;
                     nAtFirst = ev.path("tokens_predicted").asInt(1);
                 }
-            }
+            } while (line != null);
         } finally {
             live.remove(call);
         }
@@ -352,27 +353,6 @@ public final class BenchRunner {
             return out;
         } catch (IOException e) {
             throw new UserError(prefix + ": cannot reach " + target.baseUrl() + "/tokenize: " + e.getMessage());
-        }
-    }
-
-    private static final Pattern SPLIT = Pattern.compile("^(.*)-(\\d{5})-of-(\\d{5})\\.gguf$");
-
-    /** The model's bytes on disk: the file, or every part of a split GGUF ({@code name-00001-of-00003.gguf}). */
-    static long modelBytes(Path file) {
-        if (file == null || !Files.isRegularFile(file)) return 0;
-        try {
-            Matcher m = SPLIT.matcher(file.getFileName().toString());
-            if (!m.matches()) return Files.size(file);
-            int parts = Integer.parseInt(m.group(3));
-            long sum = 0;
-            for (int i = 1; i <= parts; i++) {
-                Path part = file.resolveSibling(String.format(Locale.ROOT, "%s-%05d-of-%05d.gguf", m.group(1), i, parts));
-                if (!Files.isRegularFile(part)) return 0;
-                sum += Files.size(part);
-            }
-            return sum;
-        } catch (IOException | NumberFormatException e) {
-            return 0;
         }
     }
 }

@@ -111,7 +111,7 @@ public final class LlamaServer {
         List<String> cmd = new ArrayList<>(List.of("bash", "-c", WRAPPER, "llamagic-serve", binary.toString()));
         cmd.addAll(argv);
         Files.createDirectories(logFile.getParent());
-        Files.writeString(logFile, "=== llamagic " + Instant.now() + ": " + binary + " " + redact(argv, spec.apiKey()) + "\n",
+        Files.writeString(logFile, "=== llamagic " + Instant.now() + ": " + binary + " " + String.join(" ", redact(argv, spec.apiKey())) + "\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         LlamaServer[] self = new LlamaServer[1];
         Object lock = new Object();
@@ -129,11 +129,12 @@ public final class LlamaServer {
         return s;
     }
 
-    static String redact(List<String> argv, String apiKey) {
-        if (apiKey == null) return String.join(" ", argv);
+    /** {@code argv} with the API key shown as {@code ***}. */
+    static List<String> redact(List<String> argv, String apiKey) {
+        if (apiKey == null) return argv;
         List<String> out = new ArrayList<>();
         for (String a : argv) out.add(a.equals(apiKey) ? "***" : a);
-        return String.join(" ", out);
+        return out;
     }
 
     private void onLine(String line) {
@@ -163,9 +164,7 @@ public final class LlamaServer {
 
     /** The command line (binary excluded) the server runs with; the API key shows as {@code ***}. */
     public List<String> argv() {
-        List<String> out = new ArrayList<>();
-        for (String a : argv) out.add(spec.apiKey() != null && a.equals(spec.apiKey()) ? "***" : a);
-        return out;
+        return redact(argv, spec.apiKey());
     }
 
     public Path binary() {
@@ -210,14 +209,8 @@ public final class LlamaServer {
     public String stateText() {
         State s = state();
         String word = s.name().toLowerCase(Locale.ROOT);
-        if ((s == State.EXITED || s == State.FAILED) && !process.isAlive()) {
-            try {
-                word += " (code " + process.process().exitValue() + ")";
-            } catch (IllegalThreadStateException ignored) {
-                // just exited
-            }
-        }
-        return word;
+        Integer code = s == State.EXITED || s == State.FAILED ? exitCode() : null;
+        return code == null ? word : word + " (code " + code + ")";
     }
 
     /** The last {@code n} lines of the server's output. */
@@ -261,7 +254,8 @@ public final class LlamaServer {
         return client.stream(ChatRequest.builder().message(Message.user(message)).maxTokens(maxTokens).build(), null, () -> false);
     }
 
-    void requireReady() {
+    /** Fails in one line unless the server is ready (loading: wait; stopped or failed: restart it). */
+    public void requireReady() {
         State s = state();
         if (s != State.READY) {
             throw new UserError("server '" + name + "' is " + stateText() + (s == State.LOADING ? ": wait until it is ready"

@@ -26,7 +26,8 @@ public final class ModelLocator {
     /** Preferred quantizations when a directory holds several GGUFs: small and good first. */
     private static final List<String> PREFERENCE = List.of("Q4_K_M", "Q5_K_M", "Q4_K_S", "Q5_K_S", "Q6_K", "Q8_0",
             "Q4_0", "Q3_K_M", "IQ4_XS", "BF16", "F16", "F32");
-    private static final Pattern SHARD = Pattern.compile("-(\\d{5})-of-(\\d{5})\\.gguf$");
+    /** A split GGUF's part: {@code name-00001-of-00003.gguf} (groups: name, part, parts). */
+    private static final Pattern SPLIT = Pattern.compile("^(.*)-(\\d{5})-of-(\\d{5})\\.gguf$");
 
     public static Found locate(String arg, Path home) {
         Path p = Path.of(expandHome(arg));
@@ -80,8 +81,8 @@ public final class ModelLocator {
                     .filter(q -> !q.getFileName().toString().toLowerCase(Locale.ROOT).contains("mmproj"))
                     .filter(q -> !q.toString().contains("/._____temp/"))
                     .filter(q -> {
-                        Matcher m = SHARD.matcher(q.getFileName().toString());
-                        return !m.find() || m.group(1).equals("00001");
+                        Matcher m = SPLIT.matcher(q.getFileName().toString());
+                        return !m.matches() || m.group(2).equals("00001");
                     })
                     .sorted().toList();
         } catch (IOException e) {
@@ -113,6 +114,25 @@ public final class ModelLocator {
     }
 
     /** Fails in one line unless {@code file} starts with the GGUF magic. */
+    /** The model's bytes on disk: the file, or every part of a split GGUF; 0 when a part is missing. */
+    public static long totalBytes(Path file) {
+        if (file == null || !Files.isRegularFile(file)) return 0;
+        try {
+            Matcher m = SPLIT.matcher(file.getFileName().toString());
+            if (!m.matches()) return Files.size(file);
+            int parts = Integer.parseInt(m.group(3));
+            long sum = 0;
+            for (int i = 1; i <= parts; i++) {
+                Path part = file.resolveSibling(String.format(Locale.ROOT, "%s-%05d-of-%05d.gguf", m.group(1), i, parts));
+                if (!Files.isRegularFile(part)) return 0;
+                sum += Files.size(part);
+            }
+            return sum;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
     public static Path checkGguf(Path file) {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {

@@ -3,6 +3,8 @@ package dev.llamagic.serve;
 import dev.llamagic.command.ChildProcess;
 import dev.llamagic.command.Units;
 import dev.llamagic.command.UserError;
+import dev.llamagic.gguf.GgufFile;
+import dev.llamagic.gguf.GgufReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,24 +48,16 @@ public final class Presets {
             else notes.add("CPU-only llama.cpp build: every layer stays in RAM (no -ngl)");
         }
         if (b.ctx() == null) {
-            GgufHeader h = header(b.modelPath());
-            b.ctx(fitContext(QWEN3_CTX, h, fileSize(b.modelPath()), memory, flags.gpu(), notes));
+            GgufFile h = header(b.modelPath());
+            b.ctx(fitContext(QWEN3_CTX, h, ModelLocator.totalBytes(b.modelPath()), memory, flags.gpu(), notes));
         }
     }
 
-    private static GgufHeader header(Path model) {
+    private static GgufFile header(Path model) {
         try {
-            return GgufHeader.read(model);
-        } catch (IOException e) {
+            return GgufReader.read(model);
+        } catch (IOException | UserError e) {
             return null;
-        }
-    }
-
-    private static long fileSize(Path p) {
-        try {
-            return Files.size(p);
-        } catch (IOException e) {
-            return 0;
         }
     }
 
@@ -71,7 +65,7 @@ public final class Presets {
      * The largest context up to {@code wanted} (and the model's trained length) whose f16 KV cache fits in
      * the free memory left after the weights and a margin for compute buffers; halves from {@code wanted}.
      */
-    static int fitContext(int wanted, GgufHeader h, long modelBytes, Memory memory, boolean gpuBuild, List<String> notes) {
+    static int fitContext(int wanted, GgufFile h, long modelBytes, Memory memory, boolean gpuBuild, List<String> notes) {
         int ctx = wanted;
         if (h != null && h.contextLength() > 0 && h.contextLength() < ctx) {
             ctx = (int) h.contextLength();

@@ -156,9 +156,6 @@ public class ServeCommand extends MagicCommand {
                 throw new UserError(p + ": --port takes a number or auto (not '" + port + "')");
             }
         }
-        if (fa != null && !List.of("on", "off", "auto").contains(fa)) {
-            throw new UserError(p + ": --fa takes on, off or auto (not '" + fa + "')");
-        }
         ServerSpec spec = ServerSpec.builder(found.file())
                 .name(name).alias(alias).host(host).port(portNumber).ctx(ctxSize).ngl(ngl).flashAttention(fa)
                 .splitMode(sm).parallel(parallel).temperature(temp).topK(topK).topP(topP).minP(minP)

@@ -19,7 +19,7 @@ final class GgufFiles {
         u32(out, 3);
         u64(out, 0);
         u64(out, kv.size() + 1);
-        // an array of strings, to be skipped
+        // an array of strings
         str(out, "tokenizer.ggml.tokens");
         u32(out, 9);
         u32(out, 8);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llamagic.command.UserError;
+import dev.llamagic.gguf.GgufFile;
+import dev.llamagic.gguf.GgufReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,16 +22,17 @@ class ModelFilesTest {
     Path home;
 
     @Test
-    void headerReadsScalarsAndSkipsArrays() throws Exception {
+    void headerReadsScalarsAndArrays() throws Exception {
         Path f = GgufFiles.write(home.resolve("m.gguf"), GgufFiles.qwen3_4b());
-        GgufHeader h = GgufHeader.read(f);
+        GgufFile h = GgufReader.read(f);
         assertEquals(3, h.version());
         assertEquals("qwen3", h.architecture());
         assertEquals(40960, h.contextLength());
         assertEquals("Qwen3 4B", h.string("general.name"));
+        assertEquals(List.of("a", "bb", "ccc"), h.get("tokenizer.ggml.tokens").list());
         // 36 layers × 8 KV heads × (128 + 128) × 2 bytes
         assertEquals(147456, h.kvBytesPerToken());
-        assertTrue(GgufHeader.isGguf(f));
+        assertEquals(f, ModelLocator.checkGguf(f));
     }
 
     @Test
@@ -98,7 +101,7 @@ class ModelFilesTest {
 
     @Test
     void contextFitsTheMemoryOrSaysWhyNot() throws Exception {
-        GgufHeader h = GgufHeader.read(GgufFiles.write(home.resolve("m.gguf"), GgufFiles.qwen3_4b()));
+        GgufFile h = GgufReader.read(GgufFiles.write(home.resolve("m.gguf"), GgufFiles.qwen3_4b()));
         long gib = 1L << 30;
         List<String> notes = new ArrayList<>();
         // A10 24 GiB, 2.5 GiB of weights: 40960 tokens (5.6 GiB of KV) fit
