@@ -1,12 +1,9 @@
 package dev.llamagic.build;
 
+import dev.llamagic.command.Hashes;
 import dev.llamagic.command.UserError;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -194,17 +191,8 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         canon.append("native=").append(opts.nativeCpu()).append('\n');
         canon.append("type=Release\n");
         opts.defines().forEach((k, v) -> canon.append("D:").append(k).append('=').append(v).append('\n'));
-        String shortCommit = commit.length() > 10 ? commit.substring(0, 10) : commit;
-        String readable = shortCommit.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + backend
+        String readable = LlamaBuilder.shortCommit(commit).replaceAll("[^A-Za-z0-9._-]", "_") + "-" + backend
                 + (archs.isEmpty() ? "" : "-sm" + String.join("_", archs).replaceAll("[^A-Za-z0-9_]", ""));
-        return readable + "-" + sha256(canon.toString()).substring(0, 8);
-    }
-
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return readable + "-" + Hashes.sha256Hex(canon.toString()).substring(0, 8);
     }
 }

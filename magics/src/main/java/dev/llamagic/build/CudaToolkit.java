@@ -1,6 +1,8 @@
 package dev.llamagic.build;
 
 import dev.llamagic.command.ChildProcess;
+import dev.llamagic.command.Interrupted;
+import dev.llamagic.command.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,7 +117,7 @@ public final class CudaToolkit {
                 if (names.ok()) {
                     for (String line : lines(names.output())) gpus.add(new Gpu(line, knownCapability(line)));
                 } else {
-                    gpuProblem = "nvidia-smi failed: " + firstLine(q.output());
+                    gpuProblem = "nvidia-smi failed: " + q.firstLine("(no output)");
                 }
             }
             if (gpuProblem == null && gpus.isEmpty()) gpuProblem = "nvidia-smi lists no GPU";
@@ -189,10 +191,16 @@ public final class CudaToolkit {
         return new Nvcc(p, m.group(1), via);
     }
 
+    /**
+     * A probe that cannot run or does not answer in time (ChildProcess.run throws {@link UserError} then) is a
+     * failed probe, as in {@code NvidiaSmi.probe}: the build falls back to what it can do. An interrupt still stops it.
+     */
     private ChildProcess.Result run(List<String> cmd) {
         try {
             return runner.run(cmd);
-        } catch (IOException e) {
+        } catch (Interrupted e) {
+            throw e;
+        } catch (IOException | UserError e) {
             return new ChildProcess.Result(-1, String.valueOf(e.getMessage()));
         }
     }
@@ -223,10 +231,6 @@ public final class CudaToolkit {
         return s.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
     }
 
-    private static String firstLine(String s) {
-        return lines(s).stream().findFirst().orElse("(no output)");
-    }
-
     /** Compares dotted versions numerically ("12.10" > "12.9"). */
     static int compareVersions(String a, String b) {
         String[] x = a.split("\\."), y = b.split("\\.");
@@ -248,7 +252,6 @@ public final class CudaToolkit {
     /** The oldest CUDA release that compiles for an architecture ("90" → "11.8"), if it is known. */
     static Optional<String> minimumCudaFor(String arch) {
         int a = parse(arch.replaceAll("[^0-9].*$", ""));
-        if (a >= 120) return Optional.of("12.8");
         if (a >= 100) return Optional.of("12.8");
         if (a >= 89) return Optional.of("11.8");
         if (a >= 86) return Optional.of("11.1");

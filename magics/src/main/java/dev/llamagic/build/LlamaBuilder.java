@@ -196,7 +196,7 @@ public final class LlamaBuilder {
             appendLog(log, "==== " + LocalDateTime.now() + " llamagic: " + String.join(" ", plan.configure()));
             List<String> unused = new ArrayList<>();
             boolean[] inUnused = {false};
-            int exit = runStep(plan.configure(), plan.sourceDir(), env, log, line -> {
+            Step step = runStep(plan.configure(), plan.sourceDir(), env, log, line -> {
                 if (line.contains("Manually-specified variables were not used by the project")) {
                     inUnused[0] = true;
                 } else if (inUnused[0]) {
@@ -205,15 +205,15 @@ public final class LlamaBuilder {
                     else if (!t.isEmpty()) inUnused[0] = false;
                 }
             }, "configure");
-            if (exit != 0) {
+            if (step.exit() != 0) {
                 bar.fail("cmake configure failed");
-                throw failure("CMake configure failed (exit " + exit + ")", log);
+                throw failure("CMake configure failed (exit " + step.exit() + ")", log, step.tail());
             }
             checkUnusedDefines(plan, unused, dir);
             bar.detail("compiling");
             appendLog(log, "==== " + LocalDateTime.now() + " llamagic: " + String.join(" ", plan.build()));
             String[] unknownTarget = {null};
-            exit = runStep(plan.build(), plan.sourceDir(), env, log, line -> {
+            step = runStep(plan.build(), plan.sourceDir(), env, log, line -> {
                 Matcher n = NINJA.matcher(line);
                 if (n.matches()) {
                     bar.total(Long.parseLong(n.group(2)));
@@ -231,14 +231,14 @@ public final class LlamaBuilder {
                 Matcher u = UNKNOWN_TARGET.matcher(line);
                 if (u.find()) unknownTarget[0] = u.group(1);
             }, "build");
-            if (exit != 0) {
+            if (step.exit() != 0) {
                 bar.fail("build failed");
                 if (unknownTarget[0] != null) {
                     throw new UserError(prefix + ": llama.cpp " + shortCommit(plan.commit()) + " has no target '" + unknownTarget[0]
                             + "' (tests and examples are not configured; the usual ones are "
                             + String.join(", ", BuildPlan.DEFAULT_TARGETS) + ")");
                 }
-                throw failure("the build failed (exit " + exit + ")", log);
+                throw failure("the build failed (exit " + step.exit() + ")", log, step.tail());
             }
             double thisRun = (System.nanoTime() - t0) / 1e9;
             double buildSeconds = earlier + thisRun;
@@ -271,11 +271,15 @@ public final class LlamaBuilder {
         }
     }
 
-    private int runStep(List<String> cmd, Path dir, Map<String, String> env, Path log,
-                        java.util.function.Consumer<String> onLine, String what) throws IOException {
+    /** How a step (configure, build) ended: its exit and the last {@link #TAIL_LINES} lines it printed. */
+    private record Step(int exit, List<String> tail) {}
+
+    private Step runStep(List<String> cmd, Path dir, Map<String, String> env, Path log,
+                         java.util.function.Consumer<String> onLine, String what) throws IOException {
         try (ChildProcess p = ChildProcess.start(cmd, dir, env, log, onLine)) {
             appendLog(log, "==== llamagic: " + what + " runs as pid " + p.pid() + " (process group " + p.pid() + ")");
-            return p.waitFor(ctx, prefix);
+            int exit = p.waitFor(ctx, prefix);
+            return new Step(exit, p.tail(TAIL_LINES));
         }
     }
 
@@ -360,7 +364,7 @@ public final class LlamaBuilder {
             boolean usage = r.exit() == 1 && r.output().lines().limit(5).anyMatch(l -> l.toLowerCase(Locale.ROOT).contains("usage:"));
             if (!r.ok() && !usage) {
                 throw new UserError(prefix + ": the built " + t + " does not run: " + t + " --version exited with "
-                        + r.exit() + ": " + lastLine(r.output()) + " (log: " + log + ")");
+                        + r.exit() + ": " + r.lastLine("no output") + " (log: " + log + ")");
             }
             if (version.isEmpty()) version = r.output().lines().filter(l -> l.startsWith("version:")).findFirst().orElse("");
         }
@@ -448,22 +452,11 @@ public final class LlamaBuilder {
         return List.copyOf(names);
     }
 
-    private UserError failure(String what, Path log) {
-        List<String> tail = tail(log, TAIL_LINES);
+    private UserError failure(String what, Path log, List<String> tail) {
         StringBuilder b = new StringBuilder(prefix + ": " + what + "; full log: " + log);
         if (!tail.isEmpty()) b.append("\nlast ").append(tail.size()).append(" lines of the log:");
         for (String l : tail) b.append("\n  ").append(l);
         return new UserError(b.toString());
-    }
-
-    static List<String> tail(Path log, int n) {
-        try {
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
-                    .filter(l -> !l.startsWith("==== llamagic")).toList();
-            return all.subList(Math.max(0, all.size() - n), all.size());
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return List.of();
-        }
     }
 
     private static void appendLog(Path log, String line) {
@@ -489,14 +482,5 @@ public final class LlamaBuilder {
 
     private static String label(BuildPlan plan) {
         return plan.backend().equals("cuda") ? "CUDA sm " + String.join(",", plan.cudaArchs()) : "CPU";
-    }
-
-    private static String firstLine(String s) {
-        return s.lines().map(String::trim).filter(l -> !l.isEmpty()).findFirst().orElse("");
-    }
-
-    private static String lastLine(String s) {
-        List<String> l = s.lines().map(String::trim).filter(x -> !x.isEmpty()).toList();
-        return l.isEmpty() ? "no output" : l.get(l.size() - 1);
     }
 }

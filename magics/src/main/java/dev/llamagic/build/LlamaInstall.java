@@ -2,6 +2,7 @@ package dev.llamagic.build;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.llamagic.command.AtomicFiles;
 import dev.llamagic.command.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,15 +66,14 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
     }
 
     public void write(Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(new Stored(this)));
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(new Stored(this)));
     }
 
     public static LlamaInstall read(Path file) throws IOException {
         Stored s = JSON.readValue(file.toFile(), Stored.class);
-        return new LlamaInstall(Path.of(s.binDir), s.commit, s.backend, s.cudaArchs == null ? "" : s.cudaArchs,
-                s.devices == null ? List.of() : s.devices, s.key, s.builtAt == null ? Instant.EPOCH : Instant.parse(s.builtAt),
+        // the compact constructor turns null archs and devices into "" and an empty list
+        return new LlamaInstall(Path.of(s.binDir), s.commit, s.backend, s.cudaArchs, s.devices, s.key,
+                s.builtAt == null ? Instant.EPOCH : Instant.parse(s.builtAt),
                 s.targets, s.buildSeconds, s.version, s.source);
     }
 

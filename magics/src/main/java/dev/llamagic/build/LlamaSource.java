@@ -2,6 +2,7 @@ package dev.llamagic.build;
 
 import dev.llamagic.command.ChildProcess;
 import dev.llamagic.command.Context;
+import dev.llamagic.command.Hashes;
 import dev.llamagic.command.Notebook;
 import dev.llamagic.command.Progress;
 import dev.llamagic.command.UserError;
@@ -194,7 +195,7 @@ public final class LlamaSource {
     String bundleCommit(String prefix) throws IOException {
         ChildProcess.Result r = ChildProcess.run(List.of("git", "bundle", "list-heads", spec), null, Duration.ofSeconds(60));
         if (!r.ok()) {
-            throw new UserError(prefix + ": --source " + spec + " is not a git bundle (" + firstLine(r.output()) + ")");
+            throw new UserError(prefix + ": --source " + spec + " is not a git bundle (" + r.firstLine("no output") + ")");
         }
         List<String[]> heads = r.output().lines().map(String::trim).filter(l -> !l.isEmpty())
                 .map(l -> l.split("\\s+", 2)).filter(a -> a.length == 2).toList();
@@ -221,7 +222,7 @@ public final class LlamaSource {
         String tag = (name.isEmpty() ? "llama.cpp" : name) + "@" + ref;
         String safe = tag.replaceAll("[^A-Za-z0-9._@-]", "_");
         // two URLs with the same repository name must not share a checkout
-        return safe + (spec.equals(UPSTREAM) ? "" : "-" + BuildPlan.sha256(spec).substring(0, 6));
+        return safe + (spec.equals(UPSTREAM) ? "" : "-" + Hashes.sha256Hex(spec).substring(0, 6));
     }
 
     /** A directory's commit: git's HEAD, "-dirty" appended when tracked files changed; "local-…" without git. */
@@ -232,7 +233,7 @@ public final class LlamaSource {
             ChildProcess.Result status = git(dir, "status", "--porcelain", "--untracked-files=no");
             return head.output().trim() + (status.ok() && !status.output().isBlank() ? "-dirty" : "");
         }
-        return "local-" + BuildPlan.sha256(dir.toRealPath().toString()).substring(0, 12);
+        return "local-" + Hashes.sha256Hex(dir.toRealPath().toString()).substring(0, 12);
     }
 
     private static ChildProcess.Result git(Path dir, String... args) throws IOException {
@@ -266,10 +267,6 @@ public final class LlamaSource {
                         + (offline ? "; without network, pass --source with a llama.cpp directory or git bundle" : ""));
             }
         }
-    }
-
-    private static String firstLine(String s) {
-        return s.lines().map(String::trim).filter(l -> !l.isEmpty()).findFirst().orElse("no output");
     }
 
     static void deleteTree(Path p) throws IOException {

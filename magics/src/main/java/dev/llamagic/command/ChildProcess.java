@@ -229,6 +229,17 @@ public final class ChildProcess implements AutoCloseable {
         public boolean ok() {
             return exit == 0;
         }
+
+        /** The first non-blank line of the output, trimmed; {@code fallback} when there is none. */
+        public String firstLine(String fallback) {
+            return output.lines().map(String::trim).filter(l -> !l.isEmpty()).findFirst().orElse(fallback);
+        }
+
+        /** The last non-blank line of the output, trimmed; {@code fallback} when there is none. */
+        public String lastLine(String fallback) {
+            List<String> l = output.lines().map(String::trim).filter(x -> !x.isEmpty()).toList();
+            return l.isEmpty() ? fallback : l.get(l.size() - 1);
+        }
     }
 
     /** Runs a short command (a probe like {@code nvidia-smi} or {@code --version}), bounded by {@code timeout}. */

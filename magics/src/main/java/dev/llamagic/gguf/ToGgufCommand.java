@@ -87,14 +87,8 @@ public class ToGgufCommand extends MagicCommand {
         t.stringColumn(1).append(v);
     }
 
-    /** 500M, 2G, 1.5T, 1024 (bytes). */
+    /** 500M, 2G, 1.5T, 1024 (bytes); 0 is allowed (the --keep-free default). */
     static long parseSize(String s) {
-        String v = s.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
-        if (v.isEmpty()) throw new NumberFormatException(s);
-        char u = v.charAt(v.length() - 1);
-        int pow = "KMGT".indexOf(u) + 1;
-        double n = Double.parseDouble(pow > 0 ? v.substring(0, v.length() - 1) : v);
-        if (n < 0) throw new NumberFormatException(s);
-        return (long) (n * Math.pow(1024, pow));
+        return Units.parseBytes(s);
     }
 }

@@ -139,7 +139,6 @@ public final class NvidiaSmi {
     }
 
     static String firstLine(String s) {
-        for (String l : s.split("\\R")) if (!l.isBlank()) return l.trim();
-        return "(no output)";
+        return new ChildProcess.Result(0, s).firstLine("(no output)");
     }
 }

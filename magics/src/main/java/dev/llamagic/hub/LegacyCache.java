@@ -1,14 +1,13 @@
 package dev.llamagic.hub;
 
+import dev.llamagic.command.AtomicFiles;
 import java.io.ByteArrayOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -59,22 +58,13 @@ public final class LegacyCache {
             k.put("Revision", f.revision());
             entries.add(k);
         }
-        atomicWrite(dir.resolve(".msc"), pickle(entries));
-        atomicWrite(dir.resolve(".mv"), ("Revision:" + revision + ",CreatedAt:" + createdAt).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(".msc"), pickle(entries));
+        AtomicFiles.write(dir.resolve(".mv"), ("Revision:" + revision + ",CreatedAt:" + createdAt).getBytes(StandardCharsets.UTF_8));
         if (layout.cacheMode()) {
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("id", layout.owner() + "/" + layout.name().replace(".", "___"));
-            atomicWrite(dir.resolve(".mdl"), pickleDict(meta));
+            AtomicFiles.write(dir.resolve(".mdl"), pickleDict(meta));
         }
-    }
-
-    static void atomicWrite(Path target, byte[] data) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".llamagic-tmp");
-        // plain streams: not interruptible channels, so an interrupted thread can still leave state behind
-        try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
-            out.write(data);
-        }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     // ---- a minimal pickle writer (protocol 2) and reader

@@ -61,20 +61,12 @@ public final class ModelScopeClient {
         return endpoint;
     }
 
-    public boolean hasToken() {
-        return token != null;
-    }
-
     public OkHttpClient http() {
         return http;
     }
 
     public void region(String region) {
         this.region = region;
-    }
-
-    public String region() {
-        return region;
     }
 
     static String userAgent(Map<String, String> env) {

@@ -1,5 +1,6 @@
 package dev.llamagic.hub;
 
+import dev.llamagic.command.Units;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,27 +39,10 @@ public final class RangePlan {
         return out;
     }
 
-    /** "64M", "1G", "512k", "1048576" → bytes. */
+    /** "64M", "1G", "512k", "1048576" → bytes ({@link Units#parseBytes}); a range size must be positive. */
     public static long parseSize(String s) {
-        String t = s.strip().toUpperCase(java.util.Locale.ROOT);
-        if (t.endsWith("IB")) t = t.substring(0, t.length() - 2);
-        else if (t.endsWith("B")) t = t.substring(0, t.length() - 1);
-        long mul = 1;
-        if (!t.isEmpty()) {
-            switch (t.charAt(t.length() - 1)) {
-                case 'K' -> mul = 1L << 10;
-                case 'M' -> mul = 1L << 20;
-                case 'G' -> mul = 1L << 30;
-                default -> mul = 1;
-            }
-            if (mul > 1) t = t.substring(0, t.length() - 1);
-        }
-        try {
-            double v = Double.parseDouble(t.strip());
-            if (v <= 0) throw new NumberFormatException();
-            return (long) (v * mul);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a size: '" + s + "' (e.g. 64M, 1G)");
-        }
+        long v = Units.parseBytes(s);
+        if (v <= 0) throw new IllegalArgumentException("not a size: '" + s + "' (e.g. 64M, 1G)");
+        return v;
     }
 }

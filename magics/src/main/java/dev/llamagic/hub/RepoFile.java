@@ -1,9 +1,4 @@
 package dev.llamagic.hub;
 
 /** One file of a repo listing: its path in the repo, size, sha256 (may be null) and the commit it comes from. */
-public record RepoFile(String path, long size, String sha256, String revision) {
-    public String name() {
-        int slash = path.lastIndexOf('/');
-        return slash < 0 ? path : path.substring(slash + 1);
-    }
-}
+public record RepoFile(String path, long size, String sha256, String revision) {}

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llamagic.command.AtomicFiles;
+import dev.llamagic.command.Hashes;
 import dev.llamagic.command.Interrupted;
 import dev.llamagic.command.Progress;
 import dev.llamagic.command.Units;
@@ -17,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -120,7 +121,6 @@ public final class SnapshotDownloader {
         long started;
         long ended;
         boolean complete;
-        String verified = "";
 
         Job(RepoFile file, HttpUrl url, Path staging, Path target) {
             this.file = file;
@@ -135,7 +135,7 @@ public final class SnapshotDownloader {
         /** Opens the staging file and takes over what an earlier run left: our journal, else a plain prefix. */
         void open() throws IOException {
             Files.createDirectories(staging.getParent());
-            md = sha256();
+            md = Hashes.sha256();
             hashed = 0;
             boolean journaled = false;
             if (Files.isRegularFile(journal) && Files.isRegularFile(staging)) {
@@ -276,7 +276,7 @@ public final class SnapshotDownloader {
                 }
             }
             try {
-                LegacyCache.atomicWrite(journal, JSON.writeValueAsBytes(j));
+                AtomicFiles.write(journal, JSON.writeValueAsBytes(j));
             } catch (IOException e) {
                 // the next run re-fetches what the journal does not cover
             }
@@ -303,7 +303,7 @@ public final class SnapshotDownloader {
                     finished = 0;
                 }
                 channel.truncate(0);
-                md = sha256();
+                md = Hashes.sha256();
                 hashed = 0;
             } finally {
                 hashLock.unlock();
@@ -473,7 +473,7 @@ public final class SnapshotDownloader {
     }
 
     private String hashFile(Path p, Progress bar) throws IOException {
-        MessageDigest md = sha256();
+        MessageDigest md = Hashes.sha256();
         byte[] buf = new byte[1 << 20];
         try (InputStream in = Files.newInputStream(p)) {
             int n;
@@ -822,14 +822,6 @@ public final class SnapshotDownloader {
         bar.detail(filesDone.incrementAndGet() + "/" + filesTotal + " files");
         synchronized (lock) {
             lock.notifyAll();
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

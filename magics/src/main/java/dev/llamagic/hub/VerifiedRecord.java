@@ -3,6 +3,7 @@ package dev.llamagic.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llamagic.command.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ public final class VerifiedRecord {
             n.put("mtime_ns", e.getValue().mtimeNanos());
             n.put("sha256", e.getValue().sha256());
         }
-        LegacyCache.atomicWrite(this.root.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        AtomicFiles.write(this.root.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
     static Entry stat(Path file, String sha256) {

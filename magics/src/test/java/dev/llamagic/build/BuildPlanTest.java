@@ -135,6 +135,31 @@ class BuildPlanTest {
     }
 
     @Test
+    void aHungNvidiaSmiIsAFailedProbeAndAutoFallsBackToCpu() throws Exception {
+        FakeCuda fake = new FakeCuda(tmp.resolve("fake")).smi("12.4", "NVIDIA A10, 8.6");
+        CudaToolkit.Probe probe = new CudaToolkit(fake.env(), tmp.resolve("usr-local"), cmd -> {
+            throw new UserError("nvidia-smi did not answer within 30 s");
+        }).probe();
+        assertFalse(probe.hasGpu());
+        assertEquals("nvidia-smi failed: nvidia-smi did not answer within 30 s", probe.gpuProblem());
+        assertEquals("cpu", plan(BuildOptions.defaults(), probe).backend());
+        CudaToolkit interrupted = new CudaToolkit(fake.env(), tmp.resolve("usr-local"), cmd -> {
+            throw new dev.llamagic.command.Interrupted("nvidia-smi");
+        });
+        assertThrows(dev.llamagic.command.Interrupted.class, interrupted::probe, "an interrupt is not a failed probe");
+    }
+
+    @Test
+    void minimumCudaByArchitecture() {
+        assertEquals("12.8", CudaToolkit.minimumCudaFor("120").orElseThrow());
+        assertEquals("12.8", CudaToolkit.minimumCudaFor("100a").orElseThrow());
+        assertEquals("11.8", CudaToolkit.minimumCudaFor("90").orElseThrow());
+        assertEquals("11.1", CudaToolkit.minimumCudaFor("86").orElseThrow());
+        assertEquals("11.0", CudaToolkit.minimumCudaFor("80").orElseThrow());
+        assertTrue(CudaToolkit.minimumCudaFor("75").isEmpty());
+    }
+
+    @Test
     void anOldToolkitForANewGpuFailsClearly() throws Exception {
         FakeCuda fake = new FakeCuda(tmp.resolve("fake")).smi("12.4", "NVIDIA H100 80GB HBM3, 9.0");
         FakeCuda.nvcc(tmp.resolve("fake"), "11.7");

@@ -71,6 +71,16 @@ class ChildProcessTest {
     }
 
     @Test
+    void firstAndLastNonBlankLinesOfAResult() {
+        ChildProcess.Result r = new ChildProcess.Result(1, "\n  \n  first one  \nmiddle\n last \n\t\n");
+        assertEquals("first one", r.firstLine("(no output)"));
+        assertEquals("last", r.lastLine("no output"));
+        ChildProcess.Result blank = new ChildProcess.Result(1, " \n\n");
+        assertEquals("(no output)", blank.firstLine("(no output)"));
+        assertEquals("no output", blank.lastLine("no output"));
+    }
+
+    @Test
     void aMissingProgramIsOneLine() {
         UserError e = assertThrows(UserError.class, () -> ChildProcess.start(List.of("no-such-program-xyz"), null, null, null, null));
         assertTrue(e.getMessage().startsWith("cannot run no-such-program-xyz"), e.getMessage());

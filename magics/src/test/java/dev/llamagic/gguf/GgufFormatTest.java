@@ -127,6 +127,9 @@ class GgufFormatTest {
         assertEquals(1536L << 20, ToGgufCommand.parseSize("1.5GiB"));
         assertEquals(1000, ToGgufCommand.parseSize("1000"));
         assertThrows(NumberFormatException.class, () -> ToGgufCommand.parseSize("lots"));
+        assertEquals(0, ToGgufCommand.parseSize("0"), "the --keep-free default");
+        assertEquals(3L << 40, ToGgufCommand.parseSize("3T"));
+        assertThrows(NumberFormatException.class, () -> ToGgufCommand.parseSize("-1G"));
     }
 
     @Test

@@ -49,5 +49,9 @@ class RangePlanTest {
         assertEquals(1000, RangePlan.parseSize("1000"));
         assertThrows(IllegalArgumentException.class, () -> RangePlan.parseSize("lots"));
         assertThrows(IllegalArgumentException.class, () -> RangePlan.parseSize("-1M"));
+        assertEquals("not a size: '0' (e.g. 64M, 1G)",
+                assertThrows(IllegalArgumentException.class, () -> RangePlan.parseSize("0")).getMessage());
+        assertEquals("not a size: 'lots' (e.g. 64M, 1G)",
+                assertThrows(IllegalArgumentException.class, () -> RangePlan.parseSize("lots")).getMessage());
     }
 }
