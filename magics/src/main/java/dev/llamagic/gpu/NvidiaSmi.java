@@ -70,6 +70,18 @@ public final class NvidiaSmi {
         }
     }
 
+    /** Only the compute-apps query; empty when nvidia-smi is missing, fails or prints something else. */
+    public static List<GpuProcess> queryApps(Map<String, String> env) {
+        Path program = ChildProcess.which("nvidia-smi", env);
+        if (program == null) return List.of();
+        try {
+            ChildProcess.Result r = ChildProcess.run(appQuery(program.toString()), null, TIMEOUT);
+            return r.ok() ? parseApps(r.output()) : List.of();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     /** Parses {@code --query-gpu=index,name,memory.used,memory.total,utilization.gpu,temperature.gpu,power.draw} output. */
     public static List<Gpu> parseGpus(String csv) {
         List<Gpu> out = new ArrayList<>();

@@ -38,14 +38,19 @@ public final class Ports {
     public record Owner(long pid, String command) {}
 
     public static Optional<Owner> owner(int port) {
+        return owner(port, Path.of("/proc"));
+    }
+
+    /** {@link #owner(int)} under another /proc root. */
+    public static Optional<Owner> owner(int port, Path proc) {
         Optional<String> inode = Optional.empty();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            inode = listeningInode(Path.of(table), port);
+        for (String table : List.of("net/tcp", "net/tcp6")) {
+            inode = listeningInode(proc.resolve(table), port);
             if (inode.isPresent()) break;
         }
         if (inode.isEmpty()) return Optional.empty();
         String target = "socket:[" + inode.get() + "]";
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+        try (Stream<Path> procs = Files.list(proc)) {
             for (Path p : (Iterable<Path>) procs::iterator) {
                 String name = p.getFileName().toString();
                 if (!name.chars().allMatch(Character::isDigit)) continue;

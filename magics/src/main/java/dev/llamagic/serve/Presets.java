@@ -5,6 +5,7 @@ import dev.llamagic.command.Units;
 import dev.llamagic.command.UserError;
 import dev.llamagic.gguf.GgufFile;
 import dev.llamagic.gguf.GgufReader;
+import dev.llamagic.gpu.HostStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,11 +127,7 @@ public final class Presets {
     static long memAvailable() {
         long avail = -1;
         try {
-            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (l.startsWith("MemAvailable:")) {
-                    avail = Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
+            avail = HostStats.ram(Path.of("/proc")).availableKiB() * 1024;
         } catch (IOException | NumberFormatException e) {
             // not Linux
         }

@@ -7,6 +7,8 @@ import dev.llamagic.command.Html;
 import dev.llamagic.command.MagicCommand;
 import dev.llamagic.command.Units;
 import dev.llamagic.command.UserError;
+import dev.llamagic.gpu.GpuProcess;
+import dev.llamagic.gpu.NvidiaSmi;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,7 +187,7 @@ public class ServeCommand extends MagicCommand {
             out.print("no servers started in this kernel (start one: %serve <model.gguf>)");
             return;
         }
-        Map<Long, Long> gpu = gpuMemoryByPid();
+        Map<Long, Long> gpu = memoryByPid(NvidiaSmi.queryApps(ctx.env()));
         Table t = Table.create("llama-servers",
                 StringColumn.create("name"), StringColumn.create("model"), IntColumn.create("port"),
                 LongColumn.create("pid"), StringColumn.create("state"), StringColumn.create("uptime"),
@@ -206,30 +208,10 @@ public class ServeCommand extends MagicCommand {
     }
 
     /** Per-process GPU memory in MiB from nvidia-smi, empty where there is none. */
-    static Map<Long, Long> gpuMemoryByPid() {
+    /** GPU memory (MiB) by pid, summed over the GPUs a process uses; processes without a figure left out. */
+    static Map<Long, Long> memoryByPid(List<GpuProcess> apps) {
         Map<Long, Long> m = new HashMap<>();
-        if (ChildProcess.which("nvidia-smi", null) == null) return m;
-        try {
-            ChildProcess.Result r = ChildProcess.run(List.of("nvidia-smi", "--query-compute-apps=pid,used_memory",
-                    "--format=csv,noheader,nounits"), null, Duration.ofSeconds(15));
-            if (r.ok()) m.putAll(parseComputeApps(r.output()));
-        } catch (IOException | UserError e) {
-            // no numbers: the column stays empty
-        }
-        return m;
-    }
-
-    static Map<Long, Long> parseComputeApps(String csv) {
-        Map<Long, Long> m = new HashMap<>();
-        for (String line : csv.split("\\R")) {
-            String[] f = line.split(",");
-            if (f.length < 2) continue;
-            try {
-                m.merge(Long.parseLong(f[0].strip()), Long.parseLong(f[1].strip()), Long::sum);
-            } catch (NumberFormatException ignored) {
-                // "[N/A]" and the like
-            }
-        }
+        for (GpuProcess a : apps) if (a.usedMiB() != null) m.merge(a.pid(), a.usedMiB(), Long::sum);
         return m;
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.llamagic.command.UserError;
 import dev.llamagic.gguf.GgufFile;
 import dev.llamagic.gguf.GgufReader;
+import dev.llamagic.gpu.NvidiaSmi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,6 +139,7 @@ class ModelFilesTest {
 
     @Test
     void computeAppsCsv() {
-        assertEquals(Map.of(1234L, 5678L, 99L, 1L), ServeCommand.parseComputeApps("1234, 5678\n99, 1\n77, [N/A]\n"));
+        assertEquals(Map.of(1234L, 5678L, 99L, 1L), ServeCommand.memoryByPid(
+                NvidiaSmi.parseApps("1234, llama-server, 5000\n99, python3, 1\n77, x, [N/A]\n1234, llama-server, 678\n")));
     }
 }
