@@ -49,14 +49,12 @@ start_hub() {  # start_hub NAME [hub args...]: sets $hub_url; not in a subshell,
 
 check() {  # check DIR: every file byte-identical to the generated one
   "$PY" - "$1" "$BENCH_DIR/sha.json" <<'EOF'
-import hashlib, json, os, sys
+import json, os, sys
+sys.path.insert(0, "tests/fixtures")
+import fake_hub
 want = json.load(open(sys.argv[2]))
 for rel, sha in want.items():
-    h = hashlib.sha256()
-    with open(os.path.join(sys.argv[1], rel), "rb") as f:
-        for b in iter(lambda: f.read(8 << 20), b""):
-            h.update(b)
-    assert h.hexdigest() == sha, rel + " differs"
+    assert fake_hub.sha256_of(os.path.join(sys.argv[1], rel)) == sha, rel + " differs"
 EOF
 }
 

@@ -4,7 +4,6 @@ nvidia-smi (first on PATH) printing nvidia-smi's documented CSV."""
 import csv
 import os
 import re
-import socket
 import stat
 import subprocess
 import time
@@ -12,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import Kernel
+from conftest import Kernel, Server, free_port, one_line_error, port_open
 
 # The client's decode tok/s (tokens after the first ÷ first→last streamed token) and the server's
 # predicted_per_second ((predicted_n − 1) ÷ predicted_ms) time the same tokens over nearly the same interval;
@@ -29,59 +28,13 @@ SUMMARY_COLUMNS = ["model", "prompt tokens", "gen tokens", "concurrency", "reque
                    "TTFT p50 (ms)", "TTFT p95 (ms)", "e2e p50 (ms)", "e2e p95 (ms)", "GPU mem peak (MiB)", "% roofline"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port):
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_health(url, proc, timeout=180):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("llama-server exited with %s" % proc.returncode)
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except Exception:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError("llama-server did not become healthy")
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def tiny_server(llama_bin, tiny_model, tmp_path_factory):
-    """llama-server -m tiny.gguf -np 4 -c 4096 on a free loopback port, killed by pid at the end."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "llama-server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([os.path.join(llama_bin, "llama-server"), "-m", tiny_model["gguf"], "--host", "127.0.0.1",
-                                 "--port", str(port), "-np", "4", "-c", "4096"],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = "http://127.0.0.1:%d" % port
-    try:
-        wait_health(url, proc)
-        yield {"url": url, "pid": proc.pid, "port": port, "log": str(log)}
-    finally:
-        stop(proc)
-    assert proc.poll() is not None
+    """llama-server -m tiny.gguf -np 4 -c 4096 on a free loopback port, stopped at the end."""
+    with Server(llama_bin, tiny_model["gguf"], tmp_path_factory.mktemp("server"), args=["-np", "4", "-c", "4096"],
+                timeout=180) as server:
+        yield {"url": server.url, "pid": server.proc.pid, "port": server.port, "log": server.log}
+    assert server.proc.poll() is not None
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +68,6 @@ def gpu_kernel(llama_bin, fake_smi):
     k.shutdown()
 
 
-def one_line_error(cell):
-    assert cell.status == "error"
-    lines = [l for l in cell.error["traceback"] if l.strip() and not set(re.sub(r"\x1b\[[0-9;]*m", "", l).strip()) <= {"-"}]
-    assert len(lines) == 1, cell.error["traceback"]
-    return re.sub(r"\x1b\[[0-9;]*m", "", lines[0])
-
-
 def headers(html):
     return re.findall(r"<th>(.*?)</th>", html)
 
@@ -145,7 +91,6 @@ def test_bench_quick_against_a_real_server_agrees_with_its_timings(bench_kernel,
     assert '<svg class="llamagic-chart"' in html and "<script" not in html
     assert "4 slots" in cell.text and "no NVIDIA GPU seen" in cell.text
     # progress bar ran to the end
-    last = cell.of("update_display_data")[-1]["content"]["data"]["text/html"] if cell.of("update_display_data") else ""
     assert any('data-state="done"' in m["content"]["data"].get("text/html", "") for m in cell.of("update_display_data"))
 
     summary = read_csv(save)

@@ -7,17 +7,14 @@ import json
 import os
 import re
 import subprocess
-import sys
 import uuid
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import JAR, ROOT, Kernel
-
-sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
-from fake_dsw import FakeDsw  # noqa: E402
+from conftest import JAR, Kernel, one_line_error
+from fake_dsw import FakeDsw  # from tests/fixtures, on sys.path through conftest
 
 AK_ID = "LTAIfakeAccessKeyId" + uuid.uuid4().hex[:8]
 SECRET = "fakeSecret" + uuid.uuid4().hex
@@ -78,16 +75,6 @@ def dsw(fake, dirs):
     k.execute = execute
     yield k
     k.shutdown()
-
-
-def one_line(cell):
-    """The error of a failed cell, asserting it is one line without a stack trace."""
-    assert cell.status == "error", cell.text
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", l) for l in cell.error["traceback"]]
-    lines = [l for l in lines if l.strip() and not set(l.strip()) <= {"-"}]
-    assert len(lines) == 1, cell.error["traceback"]
-    assert "\tat " not in lines[0] and "Exception" not in lines[0], lines[0]
-    return lines[0].split("MagicFailed: ", 1)[-1]
 
 
 def requests_since(fake, n):
@@ -152,8 +139,8 @@ def test_timer_set_show_cancel(dsw, fake):
 
 def test_timer_mistakes_are_one_line_and_send_nothing(dsw, fake):
     n = len(fake.requests)
-    assert "'2x' is not a duration (use 2h, 30m or 1h30m)" in one_line(dsw.execute("%dsw timer 2x"))
-    assert "give a duration or --cancel, not both" in one_line(dsw.execute("%dsw timer 1h --cancel"))
+    assert "'2x' is not a duration (use 2h, 30m or 1h30m)" in one_line_error(dsw.execute("%dsw timer 2x"))
+    assert "give a duration or --cancel, not both" in one_line_error(dsw.execute("%dsw timer 1h --cancel"))
     assert requests_since(fake, n) == []
 
 
@@ -185,7 +172,7 @@ def test_snapshot_follows_to_saved_with_a_progress_display(dsw, fake):
 
 def test_snapshot_that_fails_ends_in_one_line_and_a_failed_bar(dsw, fake):
     cell = dsw.execute("%dsw snapshot --name fail-disk --poll 0.2", timeout=120)
-    line = one_line(cell)
+    line = one_line_error(cell)
     assert re.search(r"%dsw snapshot: snapshot snp-[0-9a-f]+ SaveFailed: push to the image registry failed: "
                      r"no space left on device \(ImagePushFailed\)", line), line
     updates = cell.of("update_display_data")
@@ -195,7 +182,7 @@ def test_snapshot_that_fails_ends_in_one_line_and_a_failed_bar(dsw, fake):
 
 def test_snapshot_name_is_checked_before_anything_is_sent(dsw, fake):
     n = len(fake.requests)
-    line = one_line(dsw.execute("%dsw snapshot --name Bad_Name"))
+    line = one_line_error(dsw.execute("%dsw snapshot --name Bad_Name"))
     assert "--name 'Bad_Name' must be lower-case letters, digits and '-'" in line
     assert requests_since(fake, n) == []
 
@@ -243,7 +230,7 @@ def test_list_shows_the_workspace_instances(dsw, fake):
 
 def test_stop_without_yes_is_refused_in_one_line(dsw, fake):
     n = len(fake.requests)
-    line = one_line(dsw.execute("%dsw stop --save-image"))
+    line = one_line_error(dsw.execute("%dsw stop --save-image"))
     assert line.endswith("%%dsw stop: not stopped: stopping %s ends this kernel and its GPU time; run %%dsw stop "
                          "--save-image --yes to confirm" % INSTANCE), line
     assert requests_since(fake, n) == [], "nothing was sent"
@@ -263,17 +250,17 @@ def test_stop_with_yes_stops_and_saves_the_image(dsw, fake):
 
 
 def test_api_errors_are_one_line_each_with_the_request_id(dsw, fake):
-    forbidden = one_line(dsw.execute("%dsw info --instance dsw-forbidden"))
+    forbidden = one_line_error(dsw.execute("%dsw info --instance dsw-forbidden"))
     assert re.search(r"%dsw info: access denied \(HTTP 403 Forbidden\.RAM\): the credentials from env "
                      r"ALIBABA_CLOUD_ACCESS_KEY_ID lack paidsw:GetInstance; grant it in a RAM policy \(README, section "
                      r"%dsw\); request id [0-9A-F-]{36}$", forbidden), forbidden
-    snap = one_line(dsw.execute("%dsw --instance dsw-forbidden snapshot --name x1"))
+    snap = one_line_error(dsw.execute("%dsw --instance dsw-forbidden snapshot --name x1"))
     assert "lack paidsw:CreateInstanceSnapshot" in snap
-    missing = one_line(dsw.execute("%dsw snapshots --instance dsw-nope"))
+    missing = one_line_error(dsw.execute("%dsw snapshots --instance dsw-nope"))
     assert re.search(r"%dsw snapshots: instance dsw-nope not found in region cn-hangzhou \(HTTP 404 InstanceNotFound\)"
                      r": check DSW_INSTANCE_ID / --instance and REGION / --region; request id [0-9A-F-]{36}$",
                      missing), missing
-    throttled = one_line(dsw.execute("%dsw timer --instance dsw-throttled"))
+    throttled = one_line_error(dsw.execute("%dsw timer --instance dsw-throttled"))
     assert re.search(r"%dsw timer: the DSW API is throttling requests \(HTTP 400 Throttling\.User\): wait a minute and "
                      r"run it again; request id [0-9A-F-]{36}$", throttled), throttled
     clean(fake)
@@ -282,7 +269,7 @@ def test_api_errors_are_one_line_each_with_the_request_id(dsw, fake):
 def test_a_wrong_secret_is_rejected_by_the_signature_check(dsw, fake):
     fake.secret = "another-secret"
     try:
-        line = one_line(dsw.execute("%dsw info"))
+        line = one_line_error(dsw.execute("%dsw info"))
     finally:
         fake.secret = SECRET
         with fake.lock:
@@ -293,7 +280,7 @@ def test_a_wrong_secret_is_rejected_by_the_signature_check(dsw, fake):
 
 
 def test_unreachable_endpoint_is_one_line(dsw, fake):
-    line = one_line(dsw.execute("%dsw info --endpoint 127.0.0.1:1"))
+    line = one_line_error(dsw.execute("%dsw info --endpoint 127.0.0.1:1"))
     assert "%dsw info: cannot connect to 127.0.0.1:1" in line, line
 
 
@@ -327,10 +314,10 @@ def test_without_credentials_one_line_lists_the_sources_tried(fake, tmp_path):
                   LLAMAGIC_DSW_ENDPOINT="", JAVA_TOOL_OPTIONS="-Duser.home=%s" % home)
     k = Kernel(env=env)
     try:
-        outside = one_line(k.execute("%dsw info", timeout=60))
+        outside = one_line_error(k.execute("%dsw info", timeout=60))
         assert "%dsw info: not inside a PAI-DSW instance (neither DSW_INSTANCE_ID nor REGION is set)" in outside
         n = len(fake.requests)
-        line = one_line(k.execute("%%dsw info --instance %s --endpoint %s" % (INSTANCE, fake.endpoint), timeout=60))
+        line = one_line_error(k.execute("%%dsw info --instance %s --endpoint %s" % (INSTANCE, fake.endpoint), timeout=60))
         assert line.startswith("%dsw info: no Alibaba Cloud credentials found (tried: "), line
         for tried in ["system properties alibabacloud.accessKeyId: not set",
                       "env ALIBABA_CLOUD_ACCESS_KEY_ID: not set",
@@ -402,7 +389,7 @@ def test_credentials_from_the_cli_config_file_and_the_credentials_uri(fake, tmp_
         assert fake.requests[n:], "signed with the STS credentials the URI gave"
         failing.append(True)
         bad = k.execute("%dsw timer", timeout=60)
-        line = one_line(bad)
+        line = one_line_error(bad)
         assert "no Alibaba Cloud credentials found" in line and "ALIBABA_CLOUD_CREDENTIALS_URI: " in line, line
         assert bad.stdout == "" and bad.stderr == "", "the SDK's own logger stays out of the cell"
         assert SECRET not in json.dumps(bad.messages, default=str), "the server's raw answer is not echoed"

@@ -1,15 +1,12 @@
 """The foundation, through the real JJava kernel: magics registered, one-line errors, progress bars that
 update in place, interrupts that stop the command and its children with nothing leaking into the next cell."""
-import json
-import os
 import re
 import subprocess
-import time
 
 import nbformat
 from nbclient import NotebookClient
 
-from conftest import JAR
+from conftest import JAR, one_line_error, wait_gone
 
 
 def test_llamagic_lists_magics_and_versions(kernel):
@@ -21,13 +18,10 @@ def test_llamagic_lists_magics_and_versions(kernel):
 
 
 def test_unknown_flag_is_one_clear_line(kernel):
-    cell = kernel.execute("%llamagic --bogus")
-    assert cell.status == "error"
-    lines = [l for l in cell.error["traceback"] if l.strip() and not set(re.sub(r"\x1b\[[0-9;]*m", "", l).strip()) <= {"-"}]
-    assert len(lines) == 1, cell.error["traceback"]
-    assert "Unknown option: '--bogus'" in lines[0]
-    assert "%llamagic --help" in lines[0]
-    assert "at " not in lines[0]
+    line = one_line_error(kernel.execute("%llamagic --bogus"))
+    assert "Unknown option: '--bogus'" in line
+    assert "%llamagic --help" in line
+    assert "at " not in line
 
 
 def test_help(kernel):
@@ -73,19 +67,6 @@ def test_final_progress_state_is_kept_in_the_saved_notebook(tmp_path):
     assert 'data-percent="100.0"' in outputs[0].data["text/html"]
 
 
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie counts as gone
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_interrupt_kills_the_child_tree_and_nothing_leaks(kernel, tmp_path):
     pids = tmp_path / "pids"
     code = """
@@ -104,10 +85,7 @@ child.waitFor(ctx, "the test command");
     assert "tick" in cell.stdout, "the command was running and printing when interrupted"
     listed = [int(p) for p in pids.read_text().split()]
     assert len(listed) == 2
-    deadline = time.time() + 10
-    while time.time() < deadline and any(_alive(p) for p in listed):
-        time.sleep(0.1)
-    assert not any(_alive(p) for p in listed), "bash and its grandchild sleep were killed"
+    assert not wait_gone(listed, 10), "bash and its grandchild sleep were killed"
     after = kernel.execute('Thread.sleep(1500); System.out.println("clean");')
     assert after.status == "ok"
     assert after.stdout == "clean\n", "nothing of the interrupted cell leaks into the next: %r" % after.messages

@@ -5,24 +5,19 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import numpy as np
 import pytest
 
-from conftest import LLAMA_SRC, ROOT
+from conftest import LLAMA_SRC, Server, one_line_error
 
-sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 sys.path.insert(0, os.path.join(LLAMA_SRC, "gguf-py"))
 import gguf  # noqa: E402  llama.cpp's own gguf-py, from its source tree
 import qwen3_numpy  # noqa: E402
-import tiny_qwen3  # noqa: E402
+import tiny_qwen3  # noqa: E402  (tests/fixtures, on sys.path through conftest)
 
 OUTTYPES = {"f32": "F32", "f16": "F16", "bf16": "BF16", "q8_0": "Q8_0"}
 FILE_TYPES = {"F32": 0, "F16": 1, "Q8_0": 7, "BF16": 32, "Q4_K_M": 15}
@@ -43,15 +38,6 @@ def untied_model(tmp_path_factory):
     return str(out)
 
 
-def one_line_error(cell):
-    assert cell.status == "error", cell.text
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", l) for l in cell.error["traceback"]]
-    lines = [l for l in lines if l.strip() and not set(l.strip()) <= {"-"}]
-    assert len(lines) == 1, lines
-    assert "\tat " not in lines[0] and "Exception" not in lines[0], lines[0]
-    return lines[0]
-
-
 def convert(gk, model_dir, outtype, outfile=None, extra=""):
     cmd = "%%to-gguf %s --outtype %s" % (model_dir, outtype)
     if outfile:
@@ -59,63 +45,6 @@ def convert(gk, model_dir, outtype, outfile=None, extra=""):
     cell = gk.execute(cmd + extra, timeout=300)
     assert cell.status == "ok", cell.error
     return cell
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """llama-server on 127.0.0.1 for one model; stopped (its whole process group) on exit."""
-
-    def __init__(self, bin_dir, model, log_dir):
-        self.port = free_port()
-        self.log = os.path.join(str(log_dir), "llama-server-%d.log" % self.port)
-        with open(self.log, "wb") as logf:
-            self.proc = subprocess.Popen(
-                [os.path.join(bin_dir, "llama-server"), "-m", model, "--host", "127.0.0.1", "--port", str(self.port),
-                 "-c", "512", "-np", "1", "-t", "2", "--no-warmup"],
-                stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("llama-server exited %s loading %s:\n%s" % (self.proc.returncode, model, self.tail()))
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/health" % self.port, timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise AssertionError("llama-server did not get healthy:\n" + self.tail())
-
-    def tail(self):
-        with open(self.log, "rb") as f:
-            return f.read().decode("utf-8", "replace")[-3000:]
-
-    def post(self, path, body):
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.stop()
 
 
 def source_tensors(model_dir):

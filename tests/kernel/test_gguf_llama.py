@@ -6,17 +6,15 @@ model, and every reordered tensor equals gguf-py's kernels on the reordered nump
 import copy
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import LLAMA_SRC, ROOT
-from test_gguf import OUTTYPES, Server, assert_same_as_convert_hf_to_gguf, convert, gguf, gk, one_line_error, vocab_cases  # noqa: F401 (gk: a fixture)
+from conftest import LLAMA_SRC, Server, one_line_error
+from test_gguf import OUTTYPES, assert_same_as_convert_hf_to_gguf, convert, gguf, gk, vocab_cases  # noqa: F401 (gk: a fixture)
 
-sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
-import qwen3_numpy  # noqa: E402
-import tiny_llama  # noqa: E402
+import qwen3_numpy
+import tiny_llama
 
 LLAMA3_PROMPT = [9906, 11, 1917, 0, 1115, 374, 264, 1296]            # "Hello, world! This is a test"
 LLAMA2_PROMPT = [1, 15043, 29892, 3186, 29991, 910, 338, 263, 1243]  # <s> "Hello, world! This is a test"

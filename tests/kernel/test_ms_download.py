@@ -1,7 +1,6 @@
 """%ms-download through the real kernel against the fake ModelScope hub (tests/fixtures/fake_hub.py):
 byte-identical results under every fault kind, resume after an interrupt without re-fetching completed ranges,
 fast re-runs, replaced wrong content, one clear line for each bad input, the official on-disk layout."""
-import hashlib
 import json
 import os
 import pickle
@@ -12,10 +11,8 @@ import time
 
 import pytest
 
-from conftest import JAR, ROOT
-
-sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
-import fake_hub  # noqa: E402
+from conftest import JAR, ROOT, one_line_error
+import fake_hub  # from tests/fixtures, on sys.path through conftest
 
 REPO = "acme/tiny-1.5"
 BIG = "model-00001-of-00002.safetensors"
@@ -37,28 +34,10 @@ def model(tmp_path_factory):
     return {"models": models, "sha": sha}
 
 
-def _sha(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(8 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
-
-
 def assert_identical(model, out):
     for rel, want in model["sha"].items():
-        got = _sha(os.path.join(out, rel))
+        got = fake_hub.sha256_of(os.path.join(out, rel))
         assert got == want, "%s differs from the hub's file" % rel
-
-
-def one_line(cell):
-    """The error of a cell, which must be exactly one meaningful line."""
-    assert cell.status == "error", cell.messages
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", l).strip() for l in cell.error["traceback"]]
-    lines = [l for l in lines if l and not set(l) <= {"-"}]
-    assert len(lines) == 1, lines
-    assert "\tat " not in lines[0] and "Exception" not in lines[0].split(":")[0].replace("MagicFailed", ""), lines[0]
-    return lines[0]
 
 
 def download(kernel, hub, out, extra="", timeout=240, **kw):
@@ -195,7 +174,7 @@ def test_official_partial_file_in_staging_is_resumed(kernel, model, fake_hub_fac
     cell = download(kernel, hub, out, "--include '*.safetensors' --range-size 16M")
     assert cell.status == "ok", cell.error
     assert min(r["start"] for r in hub.body_requests(BIG)) >= 40 << 20
-    assert _sha(out / BIG) == model["sha"][BIG]
+    assert fake_hub.sha256_of(out / BIG) == model["sha"][BIG]
     assert not (out / "config.json").exists(), "--include kept to the safetensors"
 
 
@@ -216,9 +195,9 @@ def test_cache_dir_uses_the_official_cache_layout(kernel, model, fake_hub_factor
 
 def test_token_required_and_never_sent_to_the_storage_host(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"], token="s3cret")
-    line = one_line(download(kernel, hub, tmp_path / "a"))
+    line = one_line_error(download(kernel, hub, tmp_path / "a"))
     assert "%ms-download" in line and "needs a ModelScope token" in line and "--token" in line and "401" in line
-    line = one_line(download(kernel, hub, tmp_path / "b", "--token wrong"))
+    line = one_line_error(download(kernel, hub, tmp_path / "b", "--token wrong"))
     assert "refused the token" in line and "403" in line
     hub.clear_log()
     cell = download(kernel, hub, tmp_path / "c", "--token s3cret --include *.json")
@@ -234,14 +213,14 @@ def test_token_required_and_never_sent_to_the_storage_host(kernel, model, fake_h
 
 def test_unknown_model(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"])
-    line = one_line(kernel.execute("%%ms-download acme/nope --endpoint %s --local_dir %s" % (hub.url, tmp_path)))
+    line = one_line_error(kernel.execute("%%ms-download acme/nope --endpoint %s --local_dir %s" % (hub.url, tmp_path)))
     assert "model acme/nope does not exist" in line
 
 
 def test_unknown_revision_lists_the_valid_ones(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"])
     hub.add_tag(REPO, "v1.0")
-    line = one_line(download(kernel, hub, tmp_path, "--revision v9"))
+    line = one_line_error(download(kernel, hub, tmp_path, "--revision v9"))
     assert "no revision 'v9'" in line and "master" in line and "v1.0" in line
     ok = download(kernel, hub, tmp_path / "t", "--revision v1.0 --include config.json")
     assert ok.status == "ok", ok.error
@@ -250,14 +229,14 @@ def test_unknown_revision_lists_the_valid_ones(kernel, model, fake_hub_factory, 
 
 def test_include_matching_nothing(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"])
-    line = one_line(download(kernel, hub, tmp_path, "--include *.gguf"))
+    line = one_line_error(download(kernel, hub, tmp_path, "--include *.gguf"))
     assert "--include *.gguf matches none of the 6 files" in line
 
 
 def test_listed_path_escaping_the_target_is_refused(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"])
     hub.add_entry(REPO, "../../evil.sh", size=10)
-    line = one_line(download(kernel, hub, tmp_path / "out"))
+    line = one_line_error(download(kernel, hub, tmp_path / "out"))
     assert "refusing" in line and "../../evil.sh" in line and "escapes" in line
     assert not (tmp_path / "evil.sh").exists() and hub.body_requests() == []
 
@@ -265,26 +244,26 @@ def test_listed_path_escaping_the_target_is_refused(kernel, model, fake_hub_fact
 def test_no_space_left_says_how_much_is_needed(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"])
     hub.add_entry(REPO, "huge.bin", size=1 << 50)
-    line = one_line(download(kernel, hub, tmp_path / "out"))
+    line = one_line_error(download(kernel, hub, tmp_path / "out"))
     assert "not enough disk space" in line and "needs 1024 TiB" in line and "free" in line
     assert hub.body_requests() == [], "checked before any byte is fetched"
 
 
 def test_final_sha_mismatch_names_file_and_hashes(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"], faults=["corrupt:file=tokenizer.json,times=0"])
-    line = one_line(download(kernel, hub, tmp_path / "out", "--include tokenizer.json"))
+    line = one_line_error(download(kernel, hub, tmp_path / "out", "--include tokenizer.json"))
     assert "sha256 mismatch for tokenizer.json after 3 downloads" in line
     assert "expected " + model["sha"]["tokenizer.json"] in line and re.search(r"got [0-9a-f]{64}", line)
     assert not (tmp_path / "out" / "tokenizer.json").exists()
 
 
 def test_missing_and_malformed_model_id(kernel):
-    assert "which model?" in one_line(kernel.execute("%ms-download"))
-    assert "owner/name" in one_line(kernel.execute("%ms-download justaname --endpoint http://127.0.0.1:9"))
+    assert "which model?" in one_line_error(kernel.execute("%ms-download"))
+    assert "owner/name" in one_line_error(kernel.execute("%ms-download justaname --endpoint http://127.0.0.1:9"))
 
 
 def test_unreachable_hub_is_one_line(kernel, tmp_path):
-    line = one_line(kernel.execute("%%ms-download a/b --endpoint http://127.0.0.1:9 --local_dir %s" % tmp_path))
+    line = one_line_error(kernel.execute("%%ms-download a/b --endpoint http://127.0.0.1:9 --local_dir %s" % tmp_path))
     assert "cannot reach the hub at http://127.0.0.1:9" in line
 
 
@@ -326,7 +305,7 @@ def test_fake_hub_runs_as_a_script(model, tmp_path):
                             str(tmp_path / "o"), "--include", "tokenizer.json"], capture_output=True, text=True,
                            timeout=120)
         assert r.returncode == 0, r.stderr
-        assert _sha(tmp_path / "o" / "tokenizer.json") == model["sha"]["tokenizer.json"]
+        assert fake_hub.sha256_of(tmp_path / "o" / "tokenizer.json") == model["sha"]["tokenizer.json"]
     finally:
         p.kill()
         p.wait()
@@ -341,5 +320,5 @@ def test_java_api_returns_the_directory(kernel, model, fake_hub_factory, tmp_pat
         'System.out.println("DIR=" + dir);' % (REPO, hub.url, out))
     assert cell.status == "ok", cell.error
     assert "DIR=%s" % out in cell.stdout
-    assert _sha(out / "tokenizer.json") == model["sha"]["tokenizer.json"]
+    assert fake_hub.sha256_of(out / "tokenizer.json") == model["sha"]["tokenizer.json"]
     assert not (out / BIG).exists()

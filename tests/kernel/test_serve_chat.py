@@ -14,31 +14,10 @@ import urllib.request
 
 import pytest
 
-from conftest import Kernel
+from conftest import Kernel, alive, free_port, one_line_error, port_open, wait_gone
 
 
 # ---- helpers -------------------------------------------------------------------------------------------
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def _wait_gone(pids, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline and any(_alive(p) for p in pids):
-        time.sleep(0.2)
-    return [p for p in pids if _alive(p)]
-
 
 def _comm(pid):
     try:
@@ -46,18 +25,6 @@ def _comm(pid):
             return f.read().strip()
     except FileNotFoundError:
         return None
-
-
-def _one_line_error(cell):
-    """The error's visible lines (ANSI codes and rulers dropped): exactly one, without a stack trace."""
-    assert cell.status == "error", cell.messages
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", l).strip() for l in cell.error["traceback"]]
-    lines = [l for l in lines if l and not set(l) <= {"-"}]
-    assert len(lines) == 1, cell.error["traceback"]
-    assert "\tat " not in lines[0] and "Exception" not in lines[0], lines[0]
-    prefix = "dev.llamagic.kernel.MagicFailed: "
-    assert lines[0].startswith(prefix), lines[0]
-    return lines[0][len(prefix):]
 
 
 def _get(url, timeout=5):
@@ -102,7 +69,7 @@ def skernel(serve_env):
     k.seen_pids = seen
     yield k
     k.shutdown()
-    left = _wait_gone(seen, 20)
+    left = wait_gone(seen, 20)
     for p in left:  # never leave a server behind, even when a test failed
         os.kill(p, signal.SIGKILL)
     assert not left, "servers outlived the kernel: %s" % left
@@ -308,19 +275,20 @@ def test_interrupt_stops_the_generation(skernel, tiny):
 # ---- one clear line for each mistake --------------------------------------------------------------------
 
 def test_missing_model_file(skernel):
-    line = _one_line_error(skernel.execute("%serve /nonexistent/model.gguf"))
+    line = one_line_error(skernel.execute("%serve /nonexistent/model.gguf"), prefix_required=True)
     assert line == "%serve: no such file: /nonexistent/model.gguf"
 
 
 def test_not_a_gguf(skernel, tmp_path):
     bad = tmp_path / "fake.gguf"
     bad.write_bytes(b"PK\x03\x04not a model")
-    line = _one_line_error(skernel.execute("%%serve %s" % bad))
+    line = one_line_error(skernel.execute("%%serve %s" % bad), prefix_required=True)
     assert line == "%%serve: %s is not a GGUF file (it is a zip archive)" % bad
 
 
 def test_busy_port_is_refused_with_its_owner(skernel, tiny, tiny_model):
-    line = _one_line_error(skernel.execute('%%serve "%s" --port %d' % (tiny_model["gguf"], tiny["port"])))
+    line = one_line_error(skernel.execute('%%serve "%s" --port %d' % (tiny_model["gguf"], tiny["port"])),
+                          prefix_required=True)
     assert line == ("%%serve: port %d is in use by server 'tiny' (stop it with %%serve --stop tiny, or use --port auto)"
                     % tiny["port"])
     s = socket.socket()
@@ -328,7 +296,8 @@ def test_busy_port_is_refused_with_its_owner(skernel, tiny, tiny_model):
     s.listen(1)
     try:
         port = s.getsockname()[1]
-        line = _one_line_error(skernel.execute('%%serve "%s" --port %d' % (tiny_model["gguf"], port)))
+        line = one_line_error(skernel.execute('%%serve "%s" --port %d' % (tiny_model["gguf"], port)),
+                              prefix_required=True)
         assert line.startswith("%%serve: port %d is in use by process %d (" % (port, os.getpid())), line
     finally:
         s.close()
@@ -336,10 +305,11 @@ def test_busy_port_is_refused_with_its_owner(skernel, tiny, tiny_model):
 
 def test_unknown_flag_is_refused_before_launch(skernel, tiny_model):
     before = {r["name"] for r in _servers(skernel)}
-    line = _one_line_error(skernel.execute('%%serve "%s" -- --flash-atention on' % tiny_model["gguf"]))
+    line = one_line_error(skernel.execute('%%serve "%s" -- --flash-atention on' % tiny_model["gguf"]),
+                          prefix_required=True)
     assert line == ("%serve: llama-server does not know the flag --flash-atention (did you mean --flash-attn?) "
                     "(see its --help: %serve --server-help)")
-    line = _one_line_error(skernel.execute('%%serve "%s" --bogus' % tiny_model["gguf"]))
+    line = one_line_error(skernel.execute('%%serve "%s" --bogus' % tiny_model["gguf"]), prefix_required=True)
     assert line == "%serve: Unknown option: '--bogus' (see %serve --help)"
     assert {r["name"] for r in _servers(skernel)} == before, "nothing was started"
 
@@ -347,15 +317,13 @@ def test_unknown_flag_is_refused_before_launch(skernel, tiny_model):
 def test_chat_without_a_server(serve_env):
     k = Kernel(env=serve_env)
     try:
-        line = _one_line_error(k.execute('%chat "hello"'))
+        line = one_line_error(k.execute('%chat "hello"'), prefix_required=True)
         assert line == ("%chat: no server is running: start one with %serve <model.gguf> "
                         "(or chat with any endpoint: --url URL)")
-        line = _one_line_error(k.execute('%chat --server nope "hello"'))
+        line = one_line_error(k.execute('%chat --server nope "hello"'), prefix_required=True)
         assert line == "%chat: no server named 'nope' (none started: %serve <model.gguf>)"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        line = _one_line_error(k.execute('%%chat --url http://127.0.0.1:%d "hello"' % port))
+        port = free_port()
+        line = one_line_error(k.execute('%%chat --url http://127.0.0.1:%d "hello"' % port), prefix_required=True)
         assert line == "%%chat: cannot reach http://127.0.0.1:%d/v1 (connection refused)" % port
     finally:
         k.shutdown()
@@ -383,14 +351,14 @@ def test_tutorial_flags_are_fitted_and_preset_applies(skernel, tiny_model):
     assert cell.status == "ok", cell.error
     rows2 = {r["name"]: r for r in _servers(skernel)}
     assert rows2["q3"]["port"] == rows["q3"]["port"] and rows2["q3"]["pid"] != rows["q3"]["pid"]
-    assert not _wait_gone([pid], 10)
+    assert not wait_gone([pid], 10)
     pid2 = int(rows2["q3"]["pid"])
     skernel.seen_pids.append(pid2)
     # stop: gone from the list and from the machine
     cell = skernel.execute("%serve --stop q3", timeout=60)
     assert cell.status == "ok", cell.error
     assert "stopped 'q3' (pid %d" % pid2 in cell.stdout
-    assert not _wait_gone([pid2], 10)
+    assert not wait_gone([pid2], 10)
     assert "q3" not in {r["name"] for r in _servers(skernel)}
 
 
@@ -406,14 +374,15 @@ def test_other_host_warns_and_api_key_is_used(skernel, tiny_model):
     try:
         ok = skernel.execute('%chat --server pub --session pub --max-tokens 4 "hi"', timeout=120)
         assert ok.status == "ok", ok.error  # the server's own key is sent
-        line = _one_line_error(skernel.execute('%%chat --url %s --max-tokens 4 "hi"' % row["url"], timeout=60))
+        line = one_line_error(skernel.execute('%%chat --url %s --max-tokens 4 "hi"' % row["url"], timeout=60),
+                              prefix_required=True)
         assert line.startswith("%%chat: %s/v1 refused the request (401" % row["url"]), line
         assert line.endswith("pass the server's key with --api-key"), line
         ok = skernel.execute('%%chat --url %s --api-key sekrit --max-tokens 4 "hi"' % row["url"], timeout=120)
         assert ok.status == "ok", ok.error
     finally:
         skernel.execute("%serve --stop pub", timeout=60)
-    assert not _wait_gone([int(row["pid"])], 10)
+    assert not wait_gone([int(row["pid"])], 10)
 
 
 def test_interrupt_while_loading_stops_the_server(skernel, serve_env, tiny_model):
@@ -433,13 +402,9 @@ def test_interrupt_while_loading_stops_the_server(skernel, serve_env, tiny_model
     header = [l for l in open(log) if l.startswith("=== llamagic")][-1]
     port = int(re.search(r"--port (\d+)", header).group(1))
     deadline = time.time() + 10
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                break
+    while time.time() < deadline and port_open(port):
         time.sleep(0.2)
-    with socket.socket() as s:
-        assert s.connect_ex(("127.0.0.1", port)) != 0, "the interrupted server still listens on %d" % port
+    assert not port_open(port), "the interrupted server still listens on %d" % port
 
 
 def test_a_failed_load_shows_why(skernel, tmp_path):
@@ -447,7 +412,7 @@ def test_a_failed_load_shows_why(skernel, tmp_path):
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"GGUF" + (3).to_bytes(4, "little") + (5).to_bytes(8, "little") + (0).to_bytes(8, "little"))
     cell = skernel.execute("%%serve %s --name broken" % bad, timeout=120)
-    line = _one_line_error(cell)
+    line = one_line_error(cell, prefix_required=True)
     assert line.startswith("%serve: llama-server exited while loading broken.gguf (exit code 1)"), line
     assert "log: " in line
     block = [m for m in cell.of("display_data") if "llamagic-serve-failed" in m["content"]["data"].get("text/html", "")]
@@ -472,11 +437,11 @@ def test_stop_all_and_kernel_restart_leave_no_server(serve_env, tiny_model):
         cell = k.execute("%serve --stop all", timeout=60)
         assert cell.status == "ok"
         assert "stopped 'a'" in cell.stdout and "stopped 'b'" in cell.stdout
-        assert not _wait_gone([a, b], 10)
+        assert not wait_gone([a, b], 10)
         c = _start_in(k, tiny_model["gguf"], "c")
         assert _comm(c) == "llama-server"
         k.km.restart_kernel(now=False)
-        assert not _wait_gone([c], 20), "the server outlived the restart of its kernel"
+        assert not wait_gone([c], 20), "the server outlived the restart of its kernel"
     finally:
         k.shutdown()
 
@@ -490,8 +455,8 @@ def test_kill_9_of_the_kernel_leaves_no_server(serve_env, tiny_model):
         jvm_pid = int(jvm.stdout.strip())
         assert _comm(jvm_pid) == "java"
         os.kill(jvm_pid, signal.SIGKILL)
-        assert not _wait_gone([pid], 20), "the server outlived a kill -9 of its kernel (no shutdown hook ran: the lifeline must kill it)"
+        assert not wait_gone([pid], 20), "the server outlived a kill -9 of its kernel (no shutdown hook ran: the lifeline must kill it)"
     finally:
-        if pid and _alive(pid):
+        if pid and alive(pid):
             os.kill(pid, signal.SIGKILL)
         k.shutdown()

@@ -2,21 +2,16 @@
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
+from conftest import free_port
+
 CHROMIUM = os.environ.get("LLAMAGIC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
