@@ -121,6 +121,8 @@ public final class SnapshotDownloader {
         long started;
         long ended;
         boolean complete;
+        /** Verified and being moved into place: no journal may be written any more (guarded by the job's monitor). */
+        boolean placed;
 
         Job(RepoFile file, HttpUrl url, Path staging, Path target) {
             this.file = file;
@@ -267,18 +269,21 @@ public final class SnapshotDownloader {
             j.put("size", file.size());
             j.put("sha256", String.valueOf(file.sha256()));
             ArrayNode rs = j.putArray("ranges");
+            // written under the monitor, so that complete() (which sets placed under it, then deletes the journal)
+            // never races a periodic save into leaving a journal beside a finished file
             synchronized (this) {
+                if (placed) return;
                 for (int i = 0; i < ranges.size(); i++) {
                     ObjectNode r = rs.addObject();
                     r.put("start", ranges.get(i).start());
                     r.put("end", ranges.get(i).end());
                     r.put("done", done[i]);
                 }
-            }
-            try {
-                AtomicFiles.write(journal, JSON.writeValueAsBytes(j));
-            } catch (IOException e) {
-                // the next run re-fetches what the journal does not cover
+                try {
+                    AtomicFiles.write(journal, JSON.writeValueAsBytes(j));
+                } catch (IOException e) {
+                    // the next run re-fetches what the journal does not cover
+                }
             }
         }
 
@@ -803,6 +808,9 @@ public final class SnapshotDownloader {
                 lock.notifyAll();
             }
             return;
+        }
+        synchronized (job) {
+            job.placed = true;
         }
         job.closeChannel();
         Files.createDirectories(job.target.getParent());
