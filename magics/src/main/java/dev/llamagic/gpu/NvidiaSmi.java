@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The NVIDIA GPUs of this machine through {@code nvidia-smi}'s documented query interface
@@ -60,23 +61,22 @@ public final class NvidiaSmi {
 
     /** Only the GPU query (what a sampler needs); empty when nvidia-smi is missing or fails. */
     public static List<Gpu> queryGpus(Map<String, String> env) {
-        Path program = ChildProcess.which("nvidia-smi", env);
-        if (program == null) return List.of();
-        try {
-            ChildProcess.Result r = ChildProcess.run(gpuQuery(program.toString()), null, TIMEOUT);
-            return r.ok() ? parseGpus(r.output()) : List.of();
-        } catch (IOException | RuntimeException e) {
-            return List.of();
-        }
+        return query(env, NvidiaSmi::gpuQuery, NvidiaSmi::parseGpus);
     }
 
     /** Only the compute-apps query; empty when nvidia-smi is missing, fails or prints something else. */
     public static List<GpuProcess> queryApps(Map<String, String> env) {
+        return query(env, NvidiaSmi::appQuery, NvidiaSmi::parseApps);
+    }
+
+    /** One query of nvidia-smi found on {@code env}'s PATH, parsed; empty when it is missing, fails or prints something else. */
+    private static <T> List<T> query(Map<String, String> env, Function<String, List<String>> command,
+                                     Function<String, List<T>> parse) {
         Path program = ChildProcess.which("nvidia-smi", env);
         if (program == null) return List.of();
         try {
-            ChildProcess.Result r = ChildProcess.run(appQuery(program.toString()), null, TIMEOUT);
-            return r.ok() ? parseApps(r.output()) : List.of();
+            ChildProcess.Result r = ChildProcess.run(command.apply(program.toString()), null, TIMEOUT);
+            return r.ok() ? parse.apply(r.output()) : List.of();
         } catch (IOException | RuntimeException e) {
             return List.of();
         }
