@@ -13,15 +13,17 @@ import pytest
 
 from conftest import Kernel, Server, free_port, one_line_error, port_open
 
-# The client's decode tok/s (tokens after the first ÷ first→last streamed token) and the server's
+# The client's decode tok/s (tokens after the first event ÷ first → final event) and the server's
 # predicted_per_second ((predicted_n − 1) ÷ predicted_ms) time the same tokens over nearly the same interval;
-# the client's interval is shifted by the time the first and the last event take to reach it. That shift is
-# absolute (scheduling on a loaded 2-core CI machine: one CI run saw 31 ms at concurrency 2), so the two
-# intervals must agree within 10 % or JITTER_MS, whichever is larger (a row's totals: 5 % or JITTER_MS / 2 a request). The
-# formula itself (n − 1 tokens ÷ the interval) is checked exactly, apart from timing.
+# the client's interval is shifted by the time the first and the final event take to reach it. That shift is
+# absolute: scheduling on a loaded 2-core CI machine (CI runs saw 31 ms and 70 ms with llama-server computing on
+# both cores), so the server here computes on one core, leaving the other to its HTTP thread and to the kernel
+# that times the stream, and the two intervals must agree within 10 % or JITTER_MS, whichever is larger (a row's
+# totals: 5 % or JITTER_MS / 2 a request). The formula (tokens ÷ interval) is checked exactly here, and the
+# interval logic on a scripted server with known timings in BenchRunnerTest (JUnit).
 ROW_TOLERANCE = 0.05
 REQUEST_TOLERANCE = 0.10
-JITTER_MS = 60.0
+JITTER_MS = 100.0
 
 SUMMARY_COLUMNS = ["model", "prompt tokens", "gen tokens", "concurrency", "requests", "prefill tok/s",
                    "decode tok/s per request", "decode tok/s per request (server)", "decode tok/s aggregate",
@@ -30,8 +32,8 @@ SUMMARY_COLUMNS = ["model", "prompt tokens", "gen tokens", "concurrency", "reque
 
 @pytest.fixture(scope="module")
 def tiny_server(llama_bin, tiny_model, tmp_path_factory):
-    """llama-server -m tiny.gguf -np 4 -c 4096 on a free loopback port, stopped at the end."""
-    with Server(llama_bin, tiny_model["gguf"], tmp_path_factory.mktemp("server"), args=["-np", "4", "-c", "4096"],
+    """llama-server -m tiny.gguf -np 4 -c 4096 -t 1 on a free loopback port, stopped at the end."""
+    with Server(llama_bin, tiny_model["gguf"], tmp_path_factory.mktemp("server"), args=["-np", "4", "-c", "4096", "-t", "1"],
                 timeout=180) as server:
         yield {"url": server.url, "pid": server.proc.pid, "port": server.port, "log": server.log}
     assert server.proc.poll() is not None
@@ -115,9 +117,9 @@ def test_bench_quick_against_a_real_server_agrees_with_its_timings(bench_kernel,
             continue
         # the client's figure is exactly its tokens over its interval
         assert client == pytest.approx(int(q["decode tokens"]) * 1000.0 / num(q["decode (ms)"]), rel=1e-3), q
-        # and it times the same interval as the server
-        assert abs(num(q["decode (ms)"]) - num(q["predicted_ms"])) <= max(
-            REQUEST_TOLERANCE * num(q["predicted_ms"]), JITTER_MS), (client, server, q)
+        # and it times the same interval as the server (shorter by the tokens held back from the first event)
+        server_ms = num(q["predicted_ms"]) * int(q["decode tokens"]) / (int(q["predicted_n"]) - 1)
+        assert abs(num(q["decode (ms)"]) - server_ms) <= max(REQUEST_TOLERANCE * server_ms, JITTER_MS), (client, server, q)
     # bursts are the exception: most requests are timed by the client
     assert sum(num(q["decode tok/s (client)"]) is not None for q in requests) >= len(requests) / 2, requests
     for row in summary:
@@ -130,7 +132,7 @@ def test_bench_quick_against_a_real_server_agrees_with_its_timings(bench_kernel,
             client_mean = sum(num(q["decode tok/s (client)"]) for q in measured) / len(measured)
             assert abs(num(row["decode tok/s per request"]) - client_mean) <= 0.1
             client_ms = sum(num(q["decode (ms)"]) for q in measured)
-            server_ms = sum(num(q["predicted_ms"]) for q in measured)
+            server_ms = sum(num(q["predicted_ms"]) * int(q["decode tokens"]) / (int(q["predicted_n"]) - 1) for q in measured)
             assert abs(client_ms - server_ms) <= max(ROW_TOLERANCE * server_ms, JITTER_MS * len(measured) / 2), (
                 row, client_mean, server_mean)
         else:
