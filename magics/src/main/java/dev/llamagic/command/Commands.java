@@ -8,10 +8,21 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import picocli.CommandLine;
 
 /** Finds the commands (ServiceLoader) and runs one: parse, help, one-line errors, stack traces to the log. */
 public final class Commands {
+    /**
+     * One command runs at a time in a process. JJava answers an interrupt at once, while the interrupted
+     * command's thread is still stopping (cancelling transfers, saving its resume state, killing children); the
+     * next magic waits here until that is done, so a cell re-run right after an interrupt never works on the same
+     * files or servers as the command that is still stopping.
+     */
+    private static final ReentrantLock RUNNING = new ReentrantLock();
+    private static volatile String runningPrefix;
+
     private Commands() {}
 
     /** One registered command. */
@@ -76,6 +87,13 @@ public final class Commands {
         }
         cmd.bind(ctx, body);
         try {
+            awaitTurn(prefix, ctx);
+        } catch (InterruptedException e) {
+            ctx.cancel();
+            throw new Interrupted(prefix);
+        }
+        runningPrefix = prefix;
+        try {
             cmd.run();
         } catch (Interrupted e) {
             ctx.cancel();
@@ -89,7 +107,18 @@ public final class Commands {
             Path log = ctx.logError(prefix + " " + String.join(" ", args), e);
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
             throw new UserError(prefix + " failed: " + why + (log == null ? "" : " (details in " + log + ")"), e);
+        } finally {
+            runningPrefix = null;
+            RUNNING.unlock();
         }
+    }
+
+    /** Takes {@link #RUNNING}, saying once what it waits for; an interrupt while waiting gives up. */
+    private static void awaitTurn(String prefix, Context ctx) throws InterruptedException {
+        if (RUNNING.tryLock()) return;
+        String other = runningPrefix;
+        ctx.notebook().print("waiting for the interrupted " + (other == null ? "command" : other) + " to finish stopping …");
+        while (!RUNNING.tryLock(100, TimeUnit.MILLISECONDS)) ctx.checkInterrupted(prefix);
     }
 
     /** How the user typed the command: {@code %name} / {@code %%name} in a notebook, {@code name} in a terminal. */

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,5 +73,56 @@ class CommandsTest {
     void unknownCommand() {
         UserError e = assertThrows(UserError.class, () -> Commands.find("nope"));
         assertTrue(e.getMessage().contains("unknown command 'nope'"));
+    }
+
+    /** Sleeps until interrupted, then takes STOPPING_MS to stop (as a download saving its resume state does). */
+    @picocli.CommandLine.Command(name = "slow-stop", description = "test: stops slowly")
+    static final class SlowStop extends MagicCommand {
+        static final long STOPPING_MS = 700;
+        static final CountDownLatch started = new CountDownLatch(1);
+        static final AtomicLong stoppedAt = new AtomicLong();
+
+        @Override
+        protected void run() throws Exception {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+            } finally {
+                long t = System.nanoTime();
+                while (System.nanoTime() - t < STOPPING_MS * 1_000_000) {
+                    Thread.onSpinWait();
+                }
+                stoppedAt.set(System.nanoTime());
+            }
+        }
+    }
+
+    @Test
+    void theNextCommandWaitsForAnInterruptedOneToFinishStopping() throws Exception {
+        Commands.Info slow = new Commands.Info("slow-stop", "test", false, SlowStop.class);
+        List<Throwable> thrown = new ArrayList<>();
+        Thread cell = new Thread(() -> {
+            try {
+                Commands.run(slow, List.of(), null, ctx(new RecordingNotebook(), "JJava test"));
+            } catch (Throwable t) {
+                thrown.add(t);
+            }
+        });
+        cell.start();
+        assertTrue(SlowStop.started.await(10, TimeUnit.SECONDS));
+        cell.interrupt(); // what JJava does on interrupt_request, before answering the cell at once
+
+        RecordingNotebook next = new RecordingNotebook();
+        Commands.run(Commands.find("llamagic"), List.of(), null, ctx(next, "JJava test"));
+        long ranAt = System.nanoTime();
+        assertTrue(SlowStop.stoppedAt.get() > 0 && SlowStop.stoppedAt.get() < ranAt, "ran only after the other had stopped");
+        assertEquals("waiting for the interrupted %slow-stop to finish stopping …", next.lines.get(0));
+        cell.join(10_000);
+        assertEquals(1, thrown.size());
+        assertTrue(thrown.get(0) instanceof Interrupted, thrown.toString());
+        // nobody waits when nothing is stopping
+        RecordingNotebook again = new RecordingNotebook();
+        Commands.run(Commands.find("llamagic"), List.of(), null, ctx(again, "JJava test"));
+        assertFalse(again.all().contains("waiting for"), again.all());
     }
 }
