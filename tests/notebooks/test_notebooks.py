@@ -150,16 +150,22 @@ def test_executed_quickstart_renders_in_jupyterlab(executed, tmp_path):
     with browser.jupyterlab(str(root), env=data) as (base, token), browser.chromium_page() as page:
         page.goto("%s/lab/tree/quickstart.ipynb?token=%s" % (base, token), timeout=90_000)
         page.wait_for_selector(".jp-OutputArea-output", timeout=90_000)
-        try:
-            page.wait_for_selector(".llamagic-progress[data-state=done]", state="attached", timeout=60_000)
-        finally:
-            os.makedirs(ARTIFACTS, exist_ok=True)
-            page.screenshot(path=os.path.join(ARTIFACTS, "quickstart-jupyterlab.png"), full_page=True)
-        counts = page.evaluate("""() => ({
+        count = """() => ({
             bars: document.querySelectorAll('.llamagic-progress[data-state=done]').length,
             tables: document.querySelectorAll('.jp-OutputArea-output table').length,
             chat: (document.querySelector('.llamagic-chat .llamagic-answer') || {}).innerText || '',
-            svg: document.querySelectorAll('.jp-OutputArea-output svg').length})""")
+            svg: document.querySelectorAll('.jp-OutputArea-output svg').length})"""
+        try:
+            # JupyterLab renders a long notebook's outputs progressively (the last cell's chart can come seconds
+            # after the first bar): wait for everything, then count (a timeout leaves the counts to the asserts)
+            page.wait_for_function("() => { const c = (%s)(); return c.bars >= 3 && c.tables >= 4 && "
+                                   "c.chat.trim().length > 10 && c.svg >= 1; }" % count, timeout=60_000)
+        except Exception as e:  # playwright's TimeoutError: the asserts below say what is missing
+            print("not everything rendered within 60 s:", e)
+        finally:
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            page.screenshot(path=os.path.join(ARTIFACTS, "quickstart-jupyterlab.png"), full_page=True)
+        counts = page.evaluate(count)
     assert counts["bars"] >= 3, counts
     assert counts["tables"] >= 4, counts
     assert len(counts["chat"].strip()) > 10, counts
