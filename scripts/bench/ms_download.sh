@@ -2,7 +2,9 @@
 # %ms-download benchmark: the same ~2 GB generated model from the same fake hub (tests/fixtures/fake_hub.py),
 #  A) with a per-connection cap (like a CDN/OSS link): llamagic vs the official `modelscope download` (PyPI,
 #     default settings), pair by pair (A B A B ...);
-#  B) uncapped: llamagic vs N parallel `curl` range fetches of the same bytes (the machine's raw limit).
+#  B) uncapped: llamagic vs N parallel `curl` range fetches of the same bytes (the machine's raw limit), and vs
+#     the same curls followed by the sha256 that llamagic computes (OpenSSL through Python's hashlib, the fastest
+#     hasher here: coreutils' sha256sum has no SHA-NI), the fair peer for a client that verifies every byte.
 # Reports medians, ratios and the JVM's peak RSS. Generated data lives under $BENCH_DIR and is deleted at the end.
 #
 # usage: scripts/bench/ms_download.sh            (env: RUNS=3 CAP=40000000 BENCH_DIR=... MS_VENV=... CURL_N=16)
@@ -94,13 +96,32 @@ for f in files:
     u = "%s/api/v1/models/%s/repo?Revision=master&FilePath=%s" % (url, repo, urllib.parse.quote(f["Path"], safe=""))
     for i in range(k):
         a, b = i * step, min(size, (i + 1) * step) - 1
-        print("%s %d-%d %s/%s.part%d" % (u, a, b, out, f["Path"].replace("/", "_"), i))
+        print("%s %d-%d %s/%s.part%d %s" % (u, a, b, out, f["Path"].replace("/", "_"), i, f["Path"]))
+EOF
+# the curls' parts of each file hashed in order, checked against the generated files' sha256
+cat > "$BENCH_DIR/verify.py" <<'EOF'
+import collections, hashlib, json, sys
+parts = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    _, _, path, rel = line.split()
+    parts.setdefault(rel, []).append(path)
+want = json.load(open(sys.argv[2]))
+for rel, paths in parts.items():
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            for b in iter(lambda: f.read(1 << 20), b""):
+                h.update(b)
+    assert h.hexdigest() == want[rel], rel + " differs"
 EOF
 for i in $(seq "$RUNS"); do
   rm -rf "$out"; timed llamagic_open java -jar "$JAR" ms-download "$REPO" --endpoint "$open" --local_dir "$out"; check "$out"
   rm -rf "$out"; mkdir -p "$out"
   timed curl_open xargs -P "$CURL_N" -L 1 sh -c 'curl -sfL -r "$1" -o "$2" "$0"' < "$BENCH_DIR/ranges.txt"
   [ "$(cat "$out"/*.part* | wc -c)" = "$(find "$BENCH_DIR/models/$REPO" -type f -printf '%s\n' | paste -sd+ | bc)" ] || echo "curl bytes differ"
+  rm -rf "$out"; mkdir -p "$out"
+  timed curl_sha256_open sh -c 'xargs -P "$1" -L 1 sh -c '"'"'curl -sfL -r "$1" -o "$2" "$0"'"'"' < "$2" && "$3" "$4" "$2" "$5"' \
+    _ "$CURL_N" "$BENCH_DIR/ranges.txt" "$PY" "$BENCH_DIR/verify.py" "$BENCH_DIR/sha.json"
 done
 
 echo "== summary (medians of $RUNS)"
@@ -119,4 +140,6 @@ if "official_capped" in med and "llamagic_capped" in med:
     print("capped: llamagic is %.2fx faster than the official CLI" % (med["official_capped"] / med["llamagic_capped"]))
 if "curl_open" in med and "llamagic_open" in med:
     print("uncapped: llamagic reaches %.2fx of %s" % (med["curl_open"] / med["llamagic_open"], "parallel curl"))
+if "curl_sha256_open" in med and "llamagic_open" in med:
+    print("uncapped, both verifying: llamagic reaches %.2fx of parallel curl + sha256" % (med["curl_sha256_open"] / med["llamagic_open"]))
 EOF
