@@ -117,7 +117,7 @@ public final class Commands {
     private static void awaitTurn(String prefix, Context ctx) throws InterruptedException {
         if (RUNNING.tryLock()) return;
         String other = runningPrefix;
-        ctx.notebook().print("waiting for the interrupted " + (other == null ? "command" : other) + " to finish stopping …");
+        ctx.notebook().print("waiting for the interrupted " + (other == null ? "command" : other) + " to finish stopping … (interrupt this cell to give up)");
         while (!RUNNING.tryLock(100, TimeUnit.MILLISECONDS)) ctx.checkInterrupted(prefix);
     }
 

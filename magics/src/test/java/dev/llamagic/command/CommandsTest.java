@@ -78,7 +78,7 @@ class CommandsTest {
     /** Sleeps until interrupted, then takes STOPPING_MS to stop (as a download saving its resume state does). */
     @picocli.CommandLine.Command(name = "slow-stop", description = "test: stops slowly")
     static final class SlowStop extends MagicCommand {
-        static final long STOPPING_MS = 700;
+        static final long STOPPING_MS = 1500;
         static final CountDownLatch started = new CountDownLatch(1);
         static final AtomicLong stoppedAt = new AtomicLong();
 
@@ -112,11 +112,32 @@ class CommandsTest {
         assertTrue(SlowStop.started.await(10, TimeUnit.SECONDS));
         cell.interrupt(); // what JJava does on interrupt_request, before answering the cell at once
 
+        // a cell that waits can be interrupted itself: it gives up without running
+        RecordingNotebook quitterNb = new RecordingNotebook();
+        List<Throwable> quitterThrown = new ArrayList<>();
+        Thread quitter = new Thread(() -> {
+            try {
+                Commands.run(Commands.find("llamagic"), List.of(), null, ctx(quitterNb, "JJava test"));
+            } catch (Throwable t) {
+                quitterThrown.add(t);
+            }
+        });
+        quitter.start();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!quitterNb.all().contains("waiting for") && System.nanoTime() < deadline) Thread.sleep(10);
+        quitter.interrupt();
+        quitter.join(5_000);
+        assertEquals(1, quitterThrown.size());
+        assertTrue(quitterThrown.get(0) instanceof Interrupted, quitterThrown.toString());
+        assertEquals(List.of("waiting for the interrupted %slow-stop to finish stopping … (interrupt this cell to give up)"),
+                quitterNb.lines);
+        assertTrue(SlowStop.stoppedAt.get() == 0, "the other was still stopping");
+
         RecordingNotebook next = new RecordingNotebook();
         Commands.run(Commands.find("llamagic"), List.of(), null, ctx(next, "JJava test"));
         long ranAt = System.nanoTime();
         assertTrue(SlowStop.stoppedAt.get() > 0 && SlowStop.stoppedAt.get() < ranAt, "ran only after the other had stopped");
-        assertEquals("waiting for the interrupted %slow-stop to finish stopping …", next.lines.get(0));
+        assertEquals("waiting for the interrupted %slow-stop to finish stopping … (interrupt this cell to give up)", next.lines.get(0));
         cell.join(10_000);
         assertEquals(1, thrown.size());
         assertTrue(thrown.get(0) instanceof Interrupted, thrown.toString());
