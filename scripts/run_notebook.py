@@ -6,6 +6,7 @@ executed notebook and, with --html, an HTML export.
 """
 import argparse
 import json
+import os
 import sys
 
 import papermill
@@ -77,8 +78,12 @@ def main(argv=None):
     a = ap.parse_args(argv)
     params = {k: typed(v) for k, v in a.p}
     try:
+        # the kernel works in the executed notebook's folder, as Jupyter runs a notebook in its own: files a cell
+        # writes by a relative path (the quantization benchmark's --save quantization.csv) land beside it, never
+        # in the directory this script was started from (a checkout)
         papermill.execute_notebook(a.input, a.output, parameters=params, kernel_name=a.kernel, language="java",
-                                   progress_bar=False, log_output=True, execution_timeout=a.timeout)
+                                   progress_bar=False, log_output=True, execution_timeout=a.timeout,
+                                   cwd=os.path.dirname(os.path.abspath(a.output)))
     finally:
         if a.html:
             import nbformat
