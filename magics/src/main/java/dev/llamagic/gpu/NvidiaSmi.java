@@ -48,7 +48,7 @@ public final class NvidiaSmi {
         if (program == null) return new Snapshot(List.of(), List.of(), "nvidia-smi not found on PATH");
         try {
             ChildProcess.Result gpus = ChildProcess.run(gpuQuery(program.toString()), null, TIMEOUT);
-            if (!gpus.ok()) return new Snapshot(List.of(), List.of(), "nvidia-smi failed: " + firstLine(gpus.output()));
+            if (!gpus.ok()) return new Snapshot(List.of(), List.of(), "nvidia-smi failed: " + gpus.firstLine("(no output)"));
             List<Gpu> parsed = parseGpus(gpus.output());
             if (parsed.isEmpty()) return new Snapshot(List.of(), List.of(), "nvidia-smi lists no GPU");
             ChildProcess.Result apps = ChildProcess.run(appQuery(program.toString()), null, TIMEOUT);
@@ -148,9 +148,5 @@ public final class NvidiaSmi {
 
     private static Integer toInt(Long v) {
         return v == null ? null : v.intValue();
-    }
-
-    static String firstLine(String s) {
-        return new ChildProcess.Result(0, s).firstLine("(no output)");
     }
 }
