@@ -1,14 +1,14 @@
 // Streaming client vs llama-server's own numbers on the same requests: tokens/s seen by llamagic's ChatClient
 // (first → last token arrival, counting n-1 tokens like the server) against the server's predicted_per_second.
 // Run through chat_stream.sh (java single-file source launch on the llamagic jar).
-import dev.llamagic.chat.ChatRequest;
-import dev.llamagic.chat.ChatResult;
-import dev.llamagic.chat.Message;
+import dev.llamagic.engine.chat.ChatRequest;
+import dev.llamagic.engine.chat.ChatResult;
+import dev.llamagic.engine.chat.Message;
 import dev.llamagic.cli.TerminalNotebook;
-import dev.llamagic.command.Context;
-import dev.llamagic.serve.LlamaServer;
-import dev.llamagic.serve.ServerSpec;
-import dev.llamagic.serve.Servers;
+import dev.llamagic.core.Context;
+import dev.llamagic.engine.serve.LlamaServer;
+import dev.llamagic.engine.serve.ServerSpec;
+import dev.llamagic.engine.serve.Servers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

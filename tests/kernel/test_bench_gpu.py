@@ -149,7 +149,7 @@ def test_bench_quick_against_a_real_server_agrees_with_its_timings(bench_kernel,
         assert row["GPU mem peak (MiB)"] == "" and row["% roofline"] == ""
 
     # the saved CSV loads back into a Tablesaw Table in the kernel
-    back = bench_kernel.execute('var t = dev.llamagic.report.BenchReport.load("%s");\n'
+    back = bench_kernel.execute('var t = dev.llamagic.engine.bench.BenchReport.load("%s");\n'
                                 'System.out.println(t.rowCount() + "|" + String.join(",", t.columnNames()) + "|"'
                                 ' + t.numberColumn("decode tok/s per request (server)").getDouble(0));' % save)
     assert back.status == "ok", back.error

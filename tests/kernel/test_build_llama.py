@@ -103,12 +103,12 @@ def test_second_run_hits_the_cache(kernel, llama_build):
     assert float(said.group(2)) < 2.0, "the command's own time for a cache hit"
     assert wall < 5.0, "a cache hit, kernel round trip included"
     # later commands find it without being told
-    found = kernel.execute('System.out.println(dev.llamagic.build.Llama.latest(dev.llamagic.kernel.Cell.context()).binary("llama-server"));')
+    found = kernel.execute('System.out.println(dev.llamagic.engine.build.Llama.latest(dev.llamagic.kernel.Cell.context()).binary("llama-server"));')
     assert found.status == "ok", found.error
     assert found.stdout.strip() == os.path.join(llama_build["bin"], "llama-server")
     # the Java API beside the magic: the same cache hit, returning the install
-    api = kernel.execute('var inst = dev.llamagic.build.Llama.build(dev.llamagic.kernel.Cell.context(), '
-                         'dev.llamagic.build.BuildOptions.defaults().withSource("%s").cpu()); '
+    api = kernel.execute('var inst = dev.llamagic.engine.build.Llama.build(dev.llamagic.kernel.Cell.context(), '
+                         'dev.llamagic.engine.build.BuildOptions.defaults().withSource("%s").cpu()); '
                          'System.out.println("API " + inst.binary("llama-cli") + " " + inst.key());' % LLAMA_BUNDLE)
     assert api.status == "ok", api.error
     assert "API %s %s" % (os.path.join(llama_build["bin"], "llama-cli"), llama_build["key"]) in api.stdout

@@ -285,7 +285,7 @@ def test_unreachable_endpoint_is_one_line(dsw, fake):
 
 
 def test_plain_java_in_a_cell(dsw, fake):
-    cell = dsw.execute('var d = dev.llamagic.dsw.DswClient.connect(dev.llamagic.kernel.Cell.context());\n'
+    cell = dsw.execute('var d = dev.llamagic.engine.dsw.DswClient.connect(dev.llamagic.kernel.Cell.context());\n'
                        'var i = d.instance();\n'
                        'System.out.println(i.id() + " " + i.status() + " " + i.gpus() + " " + d.snapshots().size());')
     assert cell.status == "ok", cell.error

@@ -31,7 +31,7 @@ def test_help(kernel):
 
 
 PROGRESS_CELL = """
-import dev.llamagic.command.*;
+import dev.llamagic.core.*;
 var bar = dev.llamagic.kernel.Cell.notebook().progress("counting", 40, Progress.Unit.COUNT);
 for (int i = 1; i <= 40; i++) { Thread.sleep(50); bar.set(i); }
 bar.finish("all counted");
@@ -70,7 +70,7 @@ def test_final_progress_state_is_kept_in_the_saved_notebook(tmp_path):
 def test_interrupt_kills_the_child_tree_and_nothing_leaks(kernel, tmp_path):
     pids = tmp_path / "pids"
     code = """
-import dev.llamagic.command.*;
+import dev.llamagic.core.*;
 var ctx = dev.llamagic.kernel.Cell.context();
 var child = ChildProcess.start(java.util.List.of("bash", "-c", "sleep 300 & echo $! > %s; echo $$ >> %s; wait"),
         null, null, null, null);

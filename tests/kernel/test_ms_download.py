@@ -319,8 +319,8 @@ def test_java_api_returns_the_directory(kernel, model, fake_hub_factory, tmp_pat
     hub = fake_hub_factory(model["models"])
     out = tmp_path / "api"
     cell = kernel.execute(
-        'var dir = dev.llamagic.hub.ModelScope.download(dev.llamagic.kernel.Cell.context(), '
-        'new dev.llamagic.hub.ModelScope.Options("%s").endpoint("%s").localDir("%s").include("*.json"));\n'
+        'var dir = dev.llamagic.engine.hub.ModelScope.download(dev.llamagic.kernel.Cell.context(), '
+        'new dev.llamagic.engine.hub.ModelScope.Options("%s").endpoint("%s").localDir("%s").include("*.json"));\n'
         'System.out.println("DIR=" + dir);' % (REPO, hub.url, out))
     assert cell.status == "ok", cell.error
     assert "DIR=%s" % out in cell.stdout

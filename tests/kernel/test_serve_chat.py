@@ -246,7 +246,7 @@ def test_server_conversation_grows_its_prompt(skernel, tiny):
 
 
 def test_java_api(skernel, tiny):
-    cell = skernel.execute('var s = dev.llamagic.serve.Servers.get("tiny");\n'
+    cell = skernel.execute('var s = dev.llamagic.engine.serve.Servers.get("tiny");\n'
                            'var r = s.chat("Hello", 20);\n'
                            'System.out.println(s.name() + " " + s.port() + " " + s.pid() + " " + s.state() + " "'
                            ' + (r.generatedTokens() > 0) + " " + (r.timings() != null));', timeout=120)

@@ -1,7 +1,8 @@
 package dev.llamagic.kernel;
 
-import dev.llamagic.command.Context;
-import dev.llamagic.command.Notebook;
+import dev.llamagic.core.Context;
+import dev.llamagic.core.Session;
+import dev.llamagic.core.Notebook;
 import org.dflib.jjava.jupyter.kernel.BaseKernel;
 
 /**
@@ -14,9 +15,24 @@ public final class Cell {
 
     private Cell() {}
 
-    static void bind(BaseKernel k, String hostName) {
+    private static volatile Session session;
+
+    static void bind(BaseKernel k, String hostName, Session s) {
         kernel = k;
         host = hostName;
+        session = s;
+    }
+
+    static void unbind() {
+        Session s = session;
+        if (s != null) s.close();
+    }
+
+    /** This kernel's session: the servers and chat sessions every cell shares. */
+    public static Session session() {
+        Session s = session;
+        if (s == null) throw new IllegalStateException("the llamagic extension is not installed in this kernel");
+        return s;
     }
 
     /** A notebook bound to the calling cell's thread. */
@@ -29,6 +45,6 @@ public final class Cell {
     /** A context for calling the engine from plain Java in a cell. */
     public static Context context() {
         JupyterNotebook nb = (JupyterNotebook) notebook();
-        return new Context(nb, System.getenv(), host, nb::close);
+        return new Context(nb, System.getenv(), host, nb::close, session());
     }
 }

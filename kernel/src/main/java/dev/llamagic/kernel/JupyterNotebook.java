@@ -1,6 +1,6 @@
 package dev.llamagic.kernel;
 
-import dev.llamagic.command.Notebook;
+import dev.llamagic.core.Notebook;
 import java.util.UUID;
 import org.dflib.jjava.jupyter.kernel.BaseKernel;
 import org.dflib.jjava.jupyter.kernel.display.DisplayData;

@@ -1,9 +1,10 @@
 package dev.llamagic.kernel;
 
-import dev.llamagic.command.Commands;
-import dev.llamagic.command.Context;
-import dev.llamagic.command.Html;
-import dev.llamagic.command.UserError;
+import dev.llamagic.magic.Commands;
+import dev.llamagic.core.Context;
+import dev.llamagic.core.Session;
+import dev.llamagic.util.Html;
+import dev.llamagic.core.UserError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -38,12 +39,18 @@ public final class LlamagicExtension implements Extension {
                     ctx.renderIfRequested(MIMEType.TEXT_HTML, () -> Html.table(table));
                     ctx.renderIfRequested(MIMEType.TEXT_PLAIN, table::printAll);
                 });
-        Cell.bind(kernel, host);
+        Cell.bind(kernel, host, new Session());
+    }
+
+    /** The kernel is going away: stop every server this kernel started and drop its chat sessions. */
+    @Override
+    public void uninstall(BaseKernel kernel) {
+        Cell.unbind();
     }
 
     private static Object invoke(BaseKernel kernel, String host, Commands.Info info, List<String> args, String body) {
         JupyterNotebook nb = new JupyterNotebook(kernel, Thread.currentThread());
-        Context ctx = new Context(nb, System.getenv(), host, nb::close);
+        Context ctx = new Context(nb, System.getenv(), host, nb::close, Cell.session());
         try {
             Commands.run(info, NotebookVariables.of(kernel).expand(args), body, ctx);
             return null;

@@ -1,8 +1,8 @@
 package dev.llamagic.cli;
 
-import dev.llamagic.command.Commands;
-import dev.llamagic.command.Context;
-import dev.llamagic.command.UserError;
+import dev.llamagic.magic.Commands;
+import dev.llamagic.core.Context;
+import dev.llamagic.core.UserError;
 import java.util.Arrays;
 import java.util.List;
 
@@ -45,6 +45,7 @@ public final class Main {
             nb.warn("error: " + e.getMessage());
             return 1;
         } finally {
+            ctx.session().close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException ignored) {

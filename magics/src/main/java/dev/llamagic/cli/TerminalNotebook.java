@@ -1,6 +1,6 @@
 package dev.llamagic.cli;
 
-import dev.llamagic.command.Notebook;
+import dev.llamagic.core.Notebook;
 import java.io.PrintStream;
 
 /**

@@ -1,0 +1,198 @@
+package dev.llamagic.engine.build;
+
+import dev.llamagic.util.Hashes;
+import dev.llamagic.core.UserError;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The CMake commands of one llama.cpp build, worked out from the options, the source's commit and what the
+ * machine offers: pure, so every decision (backend, CUDA compiler and architectures, flags, cache key) is unit-tested.
+ *
+ * @param sourceDir    the llama.cpp checkout
+ * @param buildDir     {@code <builds>/<key>}
+ * @param commit       the commit being built
+ * @param backend      "cuda" or "cpu"
+ * @param cudaArchs    CMAKE_CUDA_ARCHITECTURES entries ("75", "86"); empty for CPU
+ * @param nvcc         the CUDA compiler (null for CPU)
+ * @param generator    "Ninja" or "Unix Makefiles"
+ * @param jobs         parallel jobs
+ * @param targets      targets to build
+ * @param configure    the full configure command line
+ * @param build        the full build command line
+ * @param key          the cache key: commit + backend + archs + options
+ * @param notes        what the user should know about the choices made (e.g. "no GPU: building for CPU")
+ */
+public record BuildPlan(Path sourceDir, Path buildDir, String commit, String backend, List<String> cudaArchs,
+                        CudaToolkit.Nvcc nvcc, String generator, int jobs, List<String> targets,
+                        List<String> configure, List<String> build, String key, List<String> notes) {
+
+    /** What {@code %build-llama} builds unless told to add more. */
+    public static final List<String> DEFAULT_TARGETS = List.of("llama-server", "llama-cli", "llama-quantize", "llama-bench");
+
+    /** The machine's side of the inputs. */
+    public record Machine(String cmake, boolean ninja, int cores, CudaToolkit.Probe cuda) {}
+
+    /**
+     * Plans a build. {@code prefix} is the magic as typed ("%build-llama"), used to start error lines.
+     * Throws {@link UserError} when a CUDA build was required and cannot be done here, saying what is missing.
+     */
+    public static BuildPlan of(String prefix, BuildOptions opts, Path sourceDir, String commit, Path buildsDir, Machine m) {
+        List<String> notes = new ArrayList<>();
+        String backend = chooseBackend(prefix, opts, m.cuda(), notes);
+        List<String> archs = List.of();
+        CudaToolkit.Nvcc nvcc = null;
+        if (backend.equals("cuda")) {
+            nvcc = m.cuda().nvcc();
+            archs = cudaArchs(prefix, opts, m.cuda());
+            for (String a : archs) {
+                Optional<String> min = CudaToolkit.minimumCudaFor(a);
+                if (min.isPresent() && CudaToolkit.compareVersions(nvcc.version(), min.get()) < 0) {
+                    throw new UserError(prefix + ": CUDA " + nvcc.version() + " (" + nvcc.path() + ") cannot compile for"
+                            + " compute capability " + dotted(a) + ", which needs CUDA " + min.get()
+                            + " or newer: install a newer toolkit and point CUDA_HOME at it");
+                }
+            }
+            String driver = m.cuda().driverCuda();
+            if (driver != null && CudaToolkit.compareVersions(nvcc.version(), driver) > 0) {
+                notes.add("CUDA toolkit " + nvcc.version() + " is newer than the driver supports (CUDA " + driver
+                        + "): the binaries may not see the GPU");
+            }
+        }
+        int jobs = opts.jobs() > 0 ? opts.jobs() : Math.max(1, m.cores());
+        LinkedHashSet<String> targets = new LinkedHashSet<>(DEFAULT_TARGETS);
+        targets.addAll(opts.targets());
+        String key = key(commit, backend, archs, nvcc, opts);
+        Path buildDir = buildsDir.resolve(key);
+        String generator = m.ninja() ? "Ninja" : "Unix Makefiles";
+
+        List<String> configure = new ArrayList<>(List.of(m.cmake(), "-S", sourceDir.toString(), "-B", buildDir.toString(),
+                "-G", generator, "-DCMAKE_BUILD_TYPE=Release"));
+        // Portable CPU code unless asked: a GGML_NATIVE=ON build crashes on quantized models on some CPUs (AMX path).
+        configure.add("-DGGML_NATIVE=" + (opts.nativeCpu() ? "ON" : "OFF"));
+        configure.add("-DLLAMA_BUILD_TESTS=OFF");
+        configure.add("-DLLAMA_BUILD_EXAMPLES=OFF");
+        // Always OFF: ON downloads the web UI at build time, which fails offline (DSW instances often are) and
+        // makes the same inputs give different builds; OFF builds the UI bundled in the source tree.
+        configure.add("-DLLAMA_USE_PREBUILT_UI=OFF");
+        if (backend.equals("cuda")) {
+            configure.add("-DGGML_CUDA=ON");
+            configure.add("-DCMAKE_CUDA_COMPILER=" + nvcc.path());
+            configure.add("-DCUDAToolkit_ROOT=" + nvcc.home());
+            configure.add("-DCMAKE_CUDA_ARCHITECTURES=" + String.join(";", archs));
+        }
+        for (Map.Entry<String, String> d : opts.defines().entrySet()) {
+            configure.add("-D" + d.getKey() + "=" + d.getValue());
+        }
+        List<String> build = new ArrayList<>(List.of(m.cmake(), "--build", buildDir.toString(), "--config", "Release",
+                "-j", String.valueOf(jobs), "--target"));
+        build.addAll(targets);
+        return new BuildPlan(sourceDir, buildDir, commit, backend, archs, nvcc, generator, jobs, List.copyOf(targets),
+                List.copyOf(configure), List.copyOf(build), key, List.copyOf(notes));
+    }
+
+    /** Where the binaries land. */
+    public Path binDir() {
+        return buildDir.resolve("bin");
+    }
+
+    public String cudaArchitectures() {
+        return String.join(";", cudaArchs);
+    }
+
+    private static String chooseBackend(String prefix, BuildOptions opts, CudaToolkit.Probe cuda, List<String> notes) {
+        switch (opts.backend()) {
+            case CPU:
+                return "cpu";
+            case CUDA:
+                if (cuda.nvcc() == null) {
+                    throw new UserError(prefix + ": --cuda needs the CUDA toolkit, but no nvcc was found (looked at "
+                            + String.join(", ", cuda.searched()) + notesSuffix(cuda)
+                            + "): install the toolkit or set CUDA_HOME, or build with --cpu");
+                }
+                if (!cuda.hasGpu()) {
+                    throw new UserError(prefix + ": --cuda found nvcc " + cuda.nvcc().version() + " at " + cuda.nvcc().path()
+                            + " but no NVIDIA GPU (" + cuda.gpuProblem() + "): a CUDA build is verified on the GPU,"
+                            + " so run it on a GPU instance, or build with --cpu");
+                }
+                return "cuda";
+            default:
+                if (!cuda.hasGpu()) {
+                    notes.add("no NVIDIA GPU (" + cuda.gpuProblem() + "): building for CPU");
+                    return "cpu";
+                }
+                if (cuda.nvcc() == null) {
+                    notes.add("NVIDIA GPU found (" + cuda.gpus().get(0).name() + ") but no CUDA toolkit (looked at "
+                            + String.join(", ", cuda.searched()) + "): building for CPU; install the toolkit or set"
+                            + " CUDA_HOME, then run %build-llama --cuda");
+                    return "cpu";
+                }
+                if (opts.cudaArchs().isEmpty() && cuda.archs().size() < cuda.gpus().size()
+                        && cuda.gpus().stream().anyMatch(g -> g.arch().isEmpty())) {
+                    notes.add("cannot tell the compute capability of " + unknownGpu(cuda) + ": building for CPU;"
+                            + " run %build-llama --cuda --cuda-arch <NN> to build for it");
+                    return "cpu";
+                }
+                return "cuda";
+        }
+    }
+
+    private static List<String> cudaArchs(String prefix, BuildOptions opts, CudaToolkit.Probe cuda) {
+        if (!opts.cudaArchs().isEmpty()) {
+            List<String> archs = new ArrayList<>();
+            for (String a : opts.cudaArchs()) {
+                for (String part : a.split("[;,\\s]+")) {
+                    String p = part.trim().replace(".", "");
+                    if (p.isEmpty()) continue;
+                    if (!p.matches("\\d{2,3}[a-z]?(-real|-virtual)?")) {
+                        throw new UserError(prefix + ": --cuda-arch " + part + " is not a CUDA architecture"
+                                + " (write the compute capability without the dot: 86 for an A10, 75 for a T4)");
+                    }
+                    if (!archs.contains(p)) archs.add(p);
+                }
+            }
+            return List.copyOf(archs);
+        }
+        if (cuda.gpus().stream().anyMatch(g -> g.arch().isEmpty())) {
+            throw new UserError(prefix + ": cannot tell the compute capability of " + unknownGpu(cuda)
+                    + " (nvidia-smi does not say): name it with --cuda-arch, e.g. --cuda-arch 86 for an A10");
+        }
+        return cuda.archs();
+    }
+
+    private static String unknownGpu(CudaToolkit.Probe cuda) {
+        return cuda.gpus().stream().filter(g -> g.arch().isEmpty()).map(CudaToolkit.Gpu::name).findFirst().orElse("the GPU");
+    }
+
+    private static String notesSuffix(CudaToolkit.Probe cuda) {
+        return cuda.notes().isEmpty() ? "" : "; " + String.join("; ", cuda.notes());
+    }
+
+    private static String dotted(String arch) {
+        String digits = arch.replaceAll("[^0-9].*$", "");
+        return digits.length() < 2 ? arch : digits.substring(0, digits.length() - 1) + "." + digits.substring(digits.length() - 1);
+    }
+
+    /**
+     * The cache key: a readable prefix (commit, backend, archs) and a hash of every input that changes the
+     * binaries. Targets are not part of it: adding a target builds into the same directory (ninja compiles only
+     * what the new target needs) and leaves the other binaries as they were.
+     */
+    static String key(String commit, String backend, List<String> archs, CudaToolkit.Nvcc nvcc, BuildOptions opts) {
+        StringBuilder canon = new StringBuilder();
+        canon.append("commit=").append(commit).append('\n');
+        canon.append("backend=").append(backend).append('\n');
+        canon.append("archs=").append(String.join(";", archs)).append('\n');
+        canon.append("nvcc=").append(nvcc == null ? "" : nvcc.version() + "@" + nvcc.path()).append('\n');
+        canon.append("native=").append(opts.nativeCpu()).append('\n');
+        canon.append("type=Release\n");
+        opts.defines().forEach((k, v) -> canon.append("D:").append(k).append('=').append(v).append('\n'));
+        String readable = LlamaBuilder.shortCommit(commit).replaceAll("[^A-Za-z0-9._-]", "_") + "-" + backend
+                + (archs.isEmpty() ? "" : "-sm" + String.join("_", archs).replaceAll("[^A-Za-z0-9_]", ""));
+        return readable + "-" + Hashes.sha256Hex(canon.toString()).substring(0, 8);
+    }
+}

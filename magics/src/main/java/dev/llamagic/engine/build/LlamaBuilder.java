@@ -1,0 +1,486 @@
+package dev.llamagic.engine.build;
+
+import dev.llamagic.core.ChildProcess;
+import dev.llamagic.core.Context;
+import dev.llamagic.util.Html;
+import dev.llamagic.core.Notebook;
+import dev.llamagic.core.Progress;
+import dev.llamagic.util.Similar;
+import dev.llamagic.core.UserError;
+import dev.llamagic.util.Units;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Builds llama.cpp: source → plan → CMake configure → {@code cmake --build} (progress from ninja's {@code [n/m]}
+ * or make's {@code [ nn%]} lines, full log in the build directory) → verification of the built binaries
+ * ({@code --version}, {@code --list-devices}) → the marker {@link LlamaInstall#MARKER}, written last, so a build
+ * that was interrupted or failed is never found by {@link Llama#latest}.
+ */
+public final class LlamaBuilder {
+
+    /** The outcome: the install, whether it came from the cache, and how long the whole call took. */
+    public record Result(LlamaInstall install, boolean cached, double seconds, BuildPlan plan) {}
+
+    /** The build log inside the build directory. */
+    public static final String LOG = "llamagic-build.log";
+    static final int TAIL_LINES = 20;
+
+    private static final Pattern NINJA = Pattern.compile("^\\[(\\d+)/(\\d+)\\]\\s*(.*)$");
+    private static final Pattern MAKE = Pattern.compile("^\\[\\s*(\\d+)%\\]\\s*(.*)$");
+    private static final Pattern UNKNOWN_TARGET = Pattern.compile(
+            "(?:ninja: error: unknown target|No rule to make target) '([^']+)'");
+
+    private final Context ctx;
+    private final Notebook out;
+    private final String prefix;
+
+    public LlamaBuilder(Context ctx, String prefix) {
+        this.ctx = ctx;
+        this.out = ctx.notebook();
+        this.prefix = prefix;
+    }
+
+    /** Builds (or finds in the cache) what {@code opts} asks for, reporting through the context's notebook. */
+    public Result build(BuildOptions opts) throws IOException {
+        long t0 = System.nanoTime();
+        LlamaSource source = LlamaSource.parse(prefix, opts.source(), opts.ref());
+        BuildPlan.Machine machine = machine(opts);
+        Path builds = Llama.buildsDir(ctx);
+
+        // What cannot work here (--cuda without toolkit or GPU) fails now, before anything is fetched.
+        BuildPlan.of(prefix, opts, Path.of("."), "unknown", builds, machine);
+        // The cache check first, without cloning or fetching when the commit is known already.
+        Optional<LlamaSource.Checkout> known = source.existing(ctx, prefix);
+        if (known.isPresent() && !opts.rebuild()) {
+            BuildPlan plan = BuildPlan.of(prefix, opts, known.get().dir(), known.get().commit(), builds, machine);
+            Optional<LlamaInstall> hit = cached(plan);
+            if (hit.isPresent()) return hit(plan, hit.get(), t0);
+        }
+        ctx.checkInterrupted(prefix);
+        LlamaSource.Checkout checkout = source.checkout(ctx, prefix);
+        BuildPlan plan = BuildPlan.of(prefix, opts, checkout.dir(), checkout.commit(), builds, machine);
+        if (!opts.rebuild()) {
+            Optional<LlamaInstall> hit = cached(plan);
+            if (hit.isPresent()) return hit(plan, hit.get(), t0);
+        }
+        plan.notes().forEach(out::warn);
+        Files.createDirectories(builds);
+        Path lockFile = builds.resolve(plan.key() + ".lock");
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lock(ch, plan)) {
+            if (!opts.rebuild()) {
+                // another kernel may have finished this very build while we waited for the lock
+                Optional<LlamaInstall> hit = cached(plan);
+                if (hit.isPresent()) return hit(plan, hit.get(), t0);
+            }
+            LlamaInstall install = buildLocked(plan, source, opts.rebuild());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            report(install, false);
+            out.print(prefix + ": built and verified llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ") in "
+                    + Units.duration(seconds) + " → " + install.binDir());
+            return new Result(install, false, seconds, plan);
+        }
+    }
+
+    /** Plans without building: what {@code --dry-run} shows. Fetches the source only if its commit is unknown. */
+    public BuildPlan plan(BuildOptions opts) throws IOException {
+        LlamaSource source = LlamaSource.parse(prefix, opts.source(), opts.ref());
+        BuildPlan.Machine machine = machine(opts);
+        LlamaSource.Checkout c = source.existing(ctx, prefix).orElse(null);
+        if (c == null) c = source.checkout(ctx, prefix);
+        return BuildPlan.of(prefix, opts, c.dir(), c.commit(), Llama.buildsDir(ctx), machine);
+    }
+
+    private BuildPlan.Machine machine(BuildOptions opts) {
+        Path cmake = ChildProcess.which("cmake", ctx.env());
+        if (cmake == null) {
+            throw new UserError(prefix + ": cmake is not installed: apt-get install -y cmake ninja-build (or pip install cmake ninja)");
+        }
+        boolean ninja = ChildProcess.which("ninja", ctx.env()) != null;
+        CudaToolkit.Probe cuda = opts.backend() == BuildOptions.Backend.CPU
+                ? new CudaToolkit.Probe(null, List.of(), null, "not looked for (--cpu)", List.of(), List.of())
+                : CudaToolkit.system(ctx.env()).probe();
+        return new BuildPlan.Machine(cmake.toString(), ninja, Runtime.getRuntime().availableProcessors(), cuda);
+    }
+
+    /** The build directory's lock; while another process (another kernel, a terminal) builds the same key, waits for it. */
+    private FileLock lock(FileChannel ch, BuildPlan plan) throws IOException {
+        boolean said = false;
+        while (true) {
+            try {
+                FileLock l = ch.tryLock();
+                if (l != null) return l;
+            } catch (OverlappingFileLockException e) {
+                // held by another cell of this JVM: the same as another process
+            }
+            if (!said) {
+                out.print(prefix + ": another build of " + plan.key() + " is running (another kernel or terminal): waiting for it");
+                said = true;
+            }
+            ctx.checkInterrupted(prefix);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ctx.checkInterrupted(prefix);
+            }
+        }
+    }
+
+    /** A verified build with this key that has every target asked for, its binaries still in place. */
+    public static Optional<LlamaInstall> cached(BuildPlan plan) {
+        Path marker = plan.buildDir().resolve(LlamaInstall.MARKER);
+        if (!Files.isRegularFile(marker)) return Optional.empty();
+        try {
+            LlamaInstall i = LlamaInstall.read(marker);
+            for (String t : plan.targets()) {
+                if (!i.targets().isEmpty() && !i.targets().contains(t)) return Optional.empty();
+                if (i.targets().isEmpty() && BuildPlan.DEFAULT_TARGETS.contains(t) == false) return Optional.empty();
+            }
+            for (String t : BuildPlan.DEFAULT_TARGETS) {
+                if (!Files.isExecutable(i.binDir().resolve(t))) return Optional.empty();
+            }
+            return Optional.of(i);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Result hit(BuildPlan plan, LlamaInstall install, long t0) {
+        plan.notes().forEach(out::warn);
+        report(install, true);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.print(String.format(Locale.ROOT, "%s: llama.cpp %s (%s) is already built and verified (cached build %s);"
+                        + " answered from the cache in %.2f s (--rebuild builds it again)",
+                prefix, shortCommit(install.commit()), label(plan), install.key(), seconds));
+        return new Result(install, true, seconds, plan);
+    }
+
+    private LlamaInstall buildLocked(BuildPlan plan, LlamaSource source, boolean rebuild) throws IOException {
+        Path dir = plan.buildDir();
+        Path marker = dir.resolve(LlamaInstall.MARKER);
+        Files.deleteIfExists(marker);
+        if (rebuild || !sameConfiguration(dir, plan)) LlamaSource.deleteTree(dir);
+        Files.createDirectories(dir);
+        Path log = dir.resolve(LOG);
+        long t0 = System.nanoTime();
+        Map<String, String> env = new HashMap<>();
+        env.put("NINJA_STATUS", "[%f/%t] ");
+        String title = "building llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ")";
+        // compile time summed over the runs that made this directory (an interrupted build resumes)
+        Path timeFile = dir.resolve("llamagic-build-seconds");
+        double earlier = readSeconds(timeFile);
+        try (Progress bar = out.progress(title, 0, Progress.Unit.STEPS);
+             AutoCloseableSeconds spent = () -> writeSeconds(timeFile, earlier + (System.nanoTime() - t0) / 1e9)) {
+            bar.detail("configuring (cmake)");
+            appendLog(log, "==== " + LocalDateTime.now() + " llamagic: " + String.join(" ", plan.configure()));
+            List<String> unused = new ArrayList<>();
+            boolean[] inUnused = {false};
+            Step step = runStep(plan.configure(), plan.sourceDir(), env, log, line -> {
+                if (line.contains("Manually-specified variables were not used by the project")) {
+                    inUnused[0] = true;
+                } else if (inUnused[0]) {
+                    String t = line.trim();
+                    if (t.matches("[A-Za-z_][A-Za-z0-9_]*")) unused.add(t);
+                    else if (!t.isEmpty()) inUnused[0] = false;
+                }
+            }, "configure");
+            if (step.exit() != 0) {
+                bar.fail("cmake configure failed");
+                throw failure("CMake configure failed (exit " + step.exit() + ")", log, step.tail());
+            }
+            checkUnusedDefines(plan, unused, dir);
+            bar.detail("compiling");
+            appendLog(log, "==== " + LocalDateTime.now() + " llamagic: " + String.join(" ", plan.build()));
+            String[] unknownTarget = {null};
+            step = runStep(plan.build(), plan.sourceDir(), env, log, line -> {
+                Matcher n = NINJA.matcher(line);
+                if (n.matches()) {
+                    bar.total(Long.parseLong(n.group(2)));
+                    bar.set(Long.parseLong(n.group(1)));
+                    bar.detail(shortStep(n.group(3)));
+                    return;
+                }
+                Matcher m = MAKE.matcher(line);
+                if (m.matches()) {
+                    bar.total(100);
+                    bar.set(Long.parseLong(m.group(1)));
+                    bar.detail(shortStep(m.group(2)));
+                    return;
+                }
+                Matcher u = UNKNOWN_TARGET.matcher(line);
+                if (u.find()) unknownTarget[0] = u.group(1);
+            }, "build");
+            if (step.exit() != 0) {
+                bar.fail("build failed");
+                if (unknownTarget[0] != null) {
+                    throw new UserError(prefix + ": llama.cpp " + shortCommit(plan.commit()) + " has no target '" + unknownTarget[0]
+                            + "' (tests and examples are not configured; the usual ones are "
+                            + String.join(", ", BuildPlan.DEFAULT_TARGETS) + ")");
+                }
+                throw failure("the build failed (exit " + step.exit() + ")", log, step.tail());
+            }
+            double thisRun = (System.nanoTime() - t0) / 1e9;
+            double buildSeconds = earlier + thisRun;
+            bar.finish("compiled in " + Units.duration(thisRun) + (earlier > 0 ? " (" + Units.duration(buildSeconds)
+                    + " with the earlier runs)" : "") + "; verifying");
+            LlamaInstall install = verify(plan, source, buildSeconds, log);
+            install.write(marker);
+            return install;
+        }
+    }
+
+    private interface AutoCloseableSeconds extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static double readSeconds(Path f) {
+        try {
+            return Double.parseDouble(Files.readString(f).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void writeSeconds(Path f, double seconds) {
+        try {
+            Files.writeString(f, String.format(Locale.ROOT, "%.1f%n", seconds));
+        } catch (IOException ignored) {
+            // only the reported build time suffers
+        }
+    }
+
+    /** How a step (configure, build) ended: its exit and the last {@link #TAIL_LINES} lines it printed. */
+    private record Step(int exit, List<String> tail) {}
+
+    private Step runStep(List<String> cmd, Path dir, Map<String, String> env, Path log,
+                         java.util.function.Consumer<String> onLine, String what) throws IOException {
+        try (ChildProcess p = ChildProcess.start(cmd, dir, env, log, onLine)) {
+            appendLog(log, "==== llamagic: " + what + " runs as pid " + p.pid() + " (process group " + p.pid() + ")");
+            int exit = p.waitFor(ctx, prefix);
+            return new Step(exit, p.tail(TAIL_LINES));
+        }
+    }
+
+    /** An existing build directory can be resumed only if it was configured from the same source with the same generator. */
+    private static boolean sameConfiguration(Path dir, BuildPlan plan) {
+        Path cache = dir.resolve("CMakeCache.txt");
+        if (!Files.isRegularFile(cache)) return true;
+        try {
+            String home = null, generator = null;
+            for (String l : Files.readAllLines(cache, StandardCharsets.UTF_8)) {
+                if (l.startsWith("CMAKE_HOME_DIRECTORY:")) home = l.substring(l.indexOf('=') + 1);
+                if (l.startsWith("CMAKE_GENERATOR:")) generator = l.substring(l.indexOf('=') + 1);
+            }
+            return home != null && Path.of(home).toRealPath().equals(plan.sourceDir().toRealPath())
+                    && plan.generator().equals(generator);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A {@code -D} CMake did not use is a typo (the tutorial's {@code -DGGMML_CUDA=ON} builds CPU-only without a
+     * word): fail and name the closest option CMake knows.
+     */
+    private void checkUnusedDefines(BuildPlan plan, List<String> unused, Path dir) {
+        List<String> user = new ArrayList<>();
+        for (String u : unused) {
+            if (plan.configure().stream().anyMatch(a -> a.startsWith("-D" + u + "=")) && isUserDefine(u)) user.add(u);
+        }
+        if (user.isEmpty()) return;
+        String name = user.get(0);
+        String guess = closestCacheVariable(name, dir.resolve("CMakeCache.txt"));
+        throw new UserError(prefix + ": CMake ignored -D" + name + ": llama.cpp has no such option"
+                + (guess == null ? "" : " (did you mean " + guess + "?)")
+                + (name.contains("CUDA") ? "; for a CUDA build use --cuda" : ""));
+    }
+
+    private static boolean isUserDefine(String name) {
+        return !List.of("CMAKE_BUILD_TYPE", "GGML_NATIVE", "LLAMA_BUILD_TESTS", "LLAMA_BUILD_EXAMPLES",
+                "LLAMA_USE_PREBUILT_UI", "GGML_CUDA", "CMAKE_CUDA_COMPILER", "CUDAToolkit_ROOT",
+                "CMAKE_CUDA_ARCHITECTURES").contains(name);
+    }
+
+    static String closestCacheVariable(String name, Path cache) {
+        if (!Files.isRegularFile(cache)) return null;
+        try (Stream<String> lines = Files.lines(cache, StandardCharsets.UTF_8)) {
+            String best = null;
+            int bestD = 3;
+            for (String l : lines.toList()) {
+                int colon = l.indexOf(':');
+                if (colon <= 0 || l.startsWith("//") || l.startsWith("#")) continue;
+                String v = l.substring(0, colon);
+                if (v.equals(name)) continue;
+                int d = Similar.editDistance(v, name);
+                if (d < bestD) {
+                    bestD = d;
+                    best = v;
+                }
+            }
+            return best;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    /** Runs the built binaries: {@code --version} of each, {@code --list-devices}; a CUDA build must see a CUDA device. */
+    private LlamaInstall verify(BuildPlan plan, LlamaSource source, double buildSeconds, Path log) throws IOException {
+        Path bin = plan.binDir();
+        String version = "";
+        for (String t : plan.targets()) {
+            Path exe = bin.resolve(t);
+            if (!Files.isExecutable(exe)) {
+                if (BuildPlan.DEFAULT_TARGETS.contains(t)) {
+                    throw new UserError(prefix + ": the build finished but " + exe + " is missing (log: " + log + ")");
+                }
+                continue;
+            }
+            ctx.checkInterrupted(prefix);
+            ChildProcess.Result r = probe(List.of(exe.toString(), "--version"));
+            appendLog(log, "==== llamagic verify: " + exe + " --version (exit " + r.exit() + ")\n" + r.output().strip());
+            // llama-quantize knows no --version: it prints its usage and exits 1, which still proves it loads and runs
+            boolean usage = r.exit() == 1 && r.output().lines().limit(5).anyMatch(l -> l.toLowerCase(Locale.ROOT).contains("usage:"));
+            if (!r.ok() && !usage) {
+                throw new UserError(prefix + ": the built " + t + " does not run: " + t + " --version exited with "
+                        + r.exit() + ": " + r.lastLine("no output") + " (log: " + log + ")");
+            }
+            if (version.isEmpty()) version = r.output().lines().filter(l -> l.startsWith("version:")).findFirst().orElse("");
+        }
+        ctx.checkInterrupted(prefix);
+        Path server = bin.resolve("llama-server");
+        ChildProcess.Result devicesOut = probe(List.of(server.toString(), "--list-devices"));
+        appendLog(log, "==== llamagic verify: " + server + " --list-devices (exit " + devicesOut.exit() + ")\n" + devicesOut.output().strip());
+        List<String> devices = parseDevices(devicesOut.output());
+        if (plan.backend().equals("cuda") && devices.stream().noneMatch(d -> d.startsWith("CUDA"))) {
+            String why = devicesOut.output().lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("cuda")
+                    && !l.contains("Available devices")).findFirst().map(String::trim).orElse("");
+            throw new UserError(prefix + ": the CUDA build does not see a CUDA device: llama-server --list-devices lists "
+                    + (devices.isEmpty() ? "none" : String.join(", ", devices))
+                    + (why.isEmpty() ? "" : " (" + why + ")")
+                    + "; check nvidia-smi and that the driver supports CUDA " + plan.nvcc().version() + " (log: " + log + ")");
+        }
+        List<String> built = new ArrayList<>();
+        for (String t : plan.targets()) if (Files.isExecutable(bin.resolve(t))) built.add(t);
+        return new LlamaInstall(bin, plan.commit(), plan.backend(), plan.cudaArchitectures(), devices, plan.key(),
+                Instant.now(), built, buildSeconds, version, source.describe());
+    }
+
+    private static ChildProcess.Result probe(List<String> cmd) throws IOException {
+        return ChildProcess.run(cmd, null, Duration.ofSeconds(60));
+    }
+
+    /** The device lines of {@code --list-devices}: the indented lines after "Available devices:". */
+    static List<String> parseDevices(String output) {
+        List<String> devices = new ArrayList<>();
+        boolean in = false;
+        for (String l : output.lines().toList()) {
+            if (l.trim().startsWith("Available devices")) {
+                in = true;
+                continue;
+            }
+            if (in && !l.isBlank() && Character.isWhitespace(l.charAt(0))) {
+                if (!l.trim().equals("(none)")) devices.add(l.trim());
+            }
+            else if (in && !l.isBlank()) in = false;
+        }
+        return devices;
+    }
+
+    /**
+     * The verification table: commit, backends, devices, CUDA archs, build time, binary paths. Drawn without
+     * Tablesaw (whose first use costs a second or more on a busy machine) so a cache hit stays fast; the HTML is
+     * the same shape as {@link dev.llamagic.util.Html#table}.
+     */
+    void report(LlamaInstall i, boolean cached) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"commit", i.commit()});
+        rows.add(new String[] {"source", i.source()});
+        rows.add(new String[] {"version", i.version()});
+        rows.add(new String[] {"backends", String.join(", ", backendsBuilt(i.binDir()))});
+        rows.add(new String[] {"devices seen", i.devices().isEmpty() ? "none (CPU only)" : String.join("; ", i.devices())});
+        rows.add(new String[] {"CUDA archs", i.cudaArchs().isEmpty() ? "-" : i.cudaArchs()});
+        rows.add(new String[] {"build time", i.buildSeconds() > 0 ? Units.duration(i.buildSeconds()) : "-"});
+        rows.add(new String[] {"built at", i.builtAt().toString()});
+        for (String target : i.targets()) rows.add(new String[] {target, i.binDir().resolve(target).toString()});
+        String title = "llama.cpp build " + i.key() + (cached ? " (cached)" : "");
+        StringBuilder html = new StringBuilder("<div class=\"llamagic-table\"><div class=\"llamagic-table-title\"><b>")
+                .append(Html.escape(title)).append("</b></div><table class=\"dataframe\"><thead><tr><th>what</th><th>value</th></tr></thead><tbody>");
+        int w = 4;
+        for (String[] r : rows) w = Math.max(w, r[0].length());
+        StringBuilder text = new StringBuilder(title).append('\n');
+        for (String[] r : rows) {
+            html.append("<tr><td>").append(Html.escape(r[0])).append("</td><td>").append(Html.escape(r[1])).append("</td></tr>");
+            text.append(String.format(Locale.ROOT, "  %-" + w + "s  %s%n", r[0], r[1]));
+        }
+        html.append("</tbody></table></div>");
+        out.html(html.toString(), text.toString().stripTrailing());
+    }
+
+    /** The ggml backend libraries next to the binaries: ggml-cpu, ggml-cuda, ... */
+    static List<String> backendsBuilt(Path bin) {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        try (Stream<Path> s = Files.list(bin)) {
+            s.map(p -> p.getFileName().toString()).sorted()
+                    .map(n -> n.replaceFirst("^lib", "").replaceFirst("\\.(so|dylib|dll).*$", ""))
+                    .filter(n -> n.startsWith("ggml-") && !n.equals("ggml-base"))
+                    .forEach(names::add);
+        } catch (IOException e) {
+            return List.of();
+        }
+        return List.copyOf(names);
+    }
+
+    private UserError failure(String what, Path log, List<String> tail) {
+        StringBuilder b = new StringBuilder(prefix + ": " + what + "; full log: " + log);
+        if (!tail.isEmpty()) b.append("\nlast ").append(tail.size()).append(" lines of the log:");
+        for (String l : tail) b.append("\n  ").append(l);
+        return new UserError(b.toString());
+    }
+
+    private static void appendLog(Path log, String line) {
+        try {
+            Files.writeString(log, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // the log is a convenience
+        }
+    }
+
+    private static String shortStep(String s) {
+        Matcher m = Pattern.compile("(\\S+\\.(?:c|cpp|cu|o|so)|\\S*llama-[\\w-]+)\\s*$").matcher(s);
+        String what = m.find() ? m.group(1) : s;
+        int slash = what.lastIndexOf('/');
+        String shortName = slash >= 0 ? what.substring(slash + 1) : what;
+        if (s.startsWith("Linking")) return "linking " + shortName;
+        return shortName.length() > 60 ? shortName.substring(0, 60) : shortName;
+    }
+
+    public static String shortCommit(String c) {
+        return c.length() > 10 ? c.substring(0, 10) : c;
+    }
+
+    private static String label(BuildPlan plan) {
+        return plan.backend().equals("cuda") ? "CUDA sm " + String.join(",", plan.cudaArchs()) : "CPU";
+    }
+}

@@ -1,0 +1,364 @@
+package dev.llamagic.engine.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llamagic.core.Interrupted;
+import dev.llamagic.core.UserError;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import okhttp3.Call;
+import okhttp3.ConnectionPool;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
+
+/**
+ * A client of an OpenAI-compatible {@code /v1/chat/completions} endpoint (llama-server, or any other), always
+ * streaming (server-sent events): {@code delta.content} and {@code delta.reasoning_content} go to a
+ * {@link Listener} as they arrive, the final {@code timings} and {@code usage} (asked for with
+ * {@code stream_options.include_usage}) end up in the {@link ChatResult}. Cancelling (the caller's interrupt)
+ * cancels the HTTP call at once: the socket closes and llama-server stops generating.
+ */
+public final class ChatClient {
+    private static final MediaType JSON_TYPE = MediaType.get("application/json");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final String apiKey;
+    private final OkHttpClient http;
+    private volatile String defaultModel;
+
+    /** What a caller sees while the answer streams in. Called on the caller's thread. */
+    public interface Listener {
+        void delta(String reasoning, String content);
+    }
+
+    /**
+     * @param url    the server: {@code http://127.0.0.1:8080}, or an OpenAI-style base ending in {@code /v1}
+     * @param apiKey sent as {@code Authorization: Bearer}; null for none
+     */
+    public ChatClient(String url, String apiKey) {
+        this.baseUrl = normalize(url);
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+        this.http = new OkHttpClient.Builder()
+                .connectTimeout(Duration.ofSeconds(10))
+                // a long prompt can take minutes before the first token: no read timeout, the caller cancels
+                .readTimeout(Duration.ZERO)
+                .callTimeout(Duration.ZERO)
+                .retryOnConnectionFailure(false)
+                // llama-server closes idle keep-alive connections after a few seconds: a pooled one would fail
+                // the next chat with "unexpected end of stream"; on loopback a fresh connection costs nothing
+                .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
+                .build();
+    }
+
+    /** {@code http://h:p/v1/chat/completions} → {@code http://h:p/v1}; {@code http://h:p} → {@code http://h:p/v1}. */
+    static String normalize(String url) {
+        if (url == null || url.isBlank()) throw new UserError("no server URL given");
+        String u = url.strip();
+        if (!u.startsWith("http://") && !u.startsWith("https://")) u = "http://" + u;
+        while (u.endsWith("/")) u = u.substring(0, u.length() - 1);
+        if (u.endsWith("/chat/completions")) u = u.substring(0, u.length() - "/chat/completions".length());
+        if (!u.endsWith("/v1")) u = u + "/v1";
+        if (okhttp3.HttpUrl.parse(u) == null) throw new UserError("not a URL: " + url);
+        return u;
+    }
+
+    /** The OpenAI base URL, ending in {@code /v1}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public String completionsUrl() {
+        return baseUrl + "/chat/completions";
+    }
+
+    private Request.Builder request(String url) {
+        Request.Builder b = new Request.Builder().url(url);
+        if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
+        return b;
+    }
+
+    /** The model ids {@code /v1/models} lists (llama-server: its alias, else the model path). */
+    public List<String> models() {
+        try (Response r = http.newCall(request(baseUrl + "/models").build()).execute()) {
+            ResponseBody body = r.body();
+            String text = body == null ? "" : body.string();
+            if (!r.isSuccessful()) throw httpError(r.code(), text);
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : JSON.readTree(text).path("data")) ids.add(m.path("id").asText());
+            return ids;
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** One question, one answer (no conversation), on the calling thread; an interrupt cancels it. */
+    public ChatResult chat(String message) {
+        return stream(ChatRequest.of(message), null, () -> false);
+    }
+
+    /**
+     * Sends {@code req} and streams the answer: deltas go to {@code listener} (may be null) on this thread.
+     * Stops with {@link Interrupted} when this thread is interrupted or {@code cancelled} turns true; fails with
+     * a one-line {@link UserError} when the server cannot be reached or answers with an error.
+     */
+    public ChatResult stream(ChatRequest req, Listener listener, BooleanSupplier cancelled) {
+        String model = req.model();
+        if (model == null) model = defaultModel();
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(req.body(model));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Request httpReq = request(completionsUrl())
+                .header("Accept", "text/event-stream")
+                .post(RequestBody.create(body, JSON_TYPE))
+                .build();
+        Call call = http.newCall(httpReq);
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        long start = System.nanoTime();
+        Thread reader = new Thread(() -> read(call, events), "llamagic-chat-stream");
+        reader.setDaemon(true);
+        reader.start();
+
+        Accumulator acc = new Accumulator(start);
+        try {
+            while (true) {
+                if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) throw new InterruptedException();
+                Event e = events.poll(100, TimeUnit.MILLISECONDS);
+                if (e == null) continue;
+                if (e instanceof Failure f) throw f.error;
+                if (e instanceof End) break;
+                if (e instanceof Chunk c) {
+                    acc.take(c, listener);
+                }
+            }
+        } catch (InterruptedException | Interrupted ie) {
+            call.cancel();
+            throw new Interrupted("chat");
+        } catch (RuntimeException ex) {
+            call.cancel();
+            throw ex;
+        }
+        acc.finish(listener);
+        return acc.result(System.nanoTime());
+    }
+
+    private String defaultModel() {
+        String m = defaultModel;
+        if (m != null) return m;
+        try {
+            List<String> ids = models();
+            if (!ids.isEmpty()) defaultModel = ids.get(0);
+        } catch (UserError e) {
+            // the completion request itself will say what is wrong
+        }
+        return defaultModel;
+    }
+
+    // ---- the reader thread
+
+    private sealed interface Event permits Chunk, End, Failure {}
+
+    private record Chunk(JsonNode json, long nanos) implements Event {}
+
+    private record End() implements Event {}
+
+    private record Failure(UserError error) implements Event {}
+
+    private void read(Call call, BlockingQueue<Event> events) {
+        try (Response r = call.execute()) {
+            ResponseBody body = r.body();
+            if (!r.isSuccessful()) {
+                String text = body == null ? "" : r.peekBody(8192).string();
+                events.add(new Failure(httpError(r.code(), text)));
+                return;
+            }
+            if (body == null) {
+                events.add(new Failure(new UserError(completionsUrl() + " answered with an empty body")));
+                return;
+            }
+            MediaType type = body.contentType();
+            if (type != null && "json".equals(type.subtype())) {
+                // a server that ignored "stream": one JSON completion
+                events.add(new Chunk(JSON.readTree(body.string()), System.nanoTime()));
+                events.add(new End());
+                return;
+            }
+            BufferedSource src = body.source();
+            SseParser sse = new SseParser();
+            String line;
+            while ((line = src.readUtf8Line()) != null) {
+                String data = sse.line(line);
+                if (data == null) continue;
+                if (data.strip().equals("[DONE]")) break;
+                if (!handle(data, events)) return;
+            }
+            String last = sse.end();
+            if (last != null && !last.strip().equals("[DONE]") && !handle(last, events)) return;
+            events.add(new End());
+        } catch (InterruptedIOException e) {
+            events.add(new Failure(new Interrupted("chat")));
+        } catch (IOException e) {
+            if (call.isCanceled()) {
+                events.add(new Failure(new Interrupted("chat")));
+            } else {
+                events.add(new Failure(unreachable(e)));
+            }
+        } catch (RuntimeException e) {
+            events.add(new Failure(new UserError("bad answer from " + completionsUrl() + ": " + e.getMessage())));
+        }
+    }
+
+    private boolean handle(String data, BlockingQueue<Event> events) throws IOException {
+        long now = System.nanoTime();
+        JsonNode j;
+        try {
+            j = JSON.readTree(data);
+        } catch (IOException e) {
+            events.add(new Failure(new UserError("bad event from " + completionsUrl() + ": " + abbreviate(data))));
+            return false;
+        }
+        if (j.has("error")) {
+            events.add(new Failure(new UserError("the server stopped with an error: " + errorMessage(j))));
+            return false;
+        }
+        events.add(new Chunk(j, now));
+        return true;
+    }
+
+    /** Folds the stream's chunks into a result. */
+    private static final class Accumulator {
+        final long start;
+        final StringBuilder text = new StringBuilder();
+        final StringBuilder reasoning = new StringBuilder();
+        final ThinkSplitter splitter = new ThinkSplitter();
+        boolean serverSplitsReasoning;
+        String finish;
+        String model;
+        ChatResult.Timings timings;
+        long promptTokens = -1;
+        long completionTokens = -1;
+        long first = -1;
+        long last = -1;
+        int chunks;
+
+        Accumulator(long start) {
+            this.start = start;
+        }
+
+        void take(Chunk c, Listener listener) {
+            JsonNode j = c.json();
+            if (j.hasNonNull("model")) model = j.get("model").asText();
+            JsonNode choices = j.path("choices");
+            for (JsonNode ch : choices) {
+                JsonNode d = ch.has("delta") ? ch.get("delta") : ch.path("message");
+                String r = d.path("reasoning_content").isTextual() ? d.get("reasoning_content").asText() : "";
+                if (r.isEmpty() && d.path("reasoning").isTextual()) r = d.get("reasoning").asText();
+                String t = d.path("content").isTextual() ? d.get("content").asText() : "";
+                if (!r.isEmpty()) serverSplitsReasoning = true;
+                if (!r.isEmpty() || !t.isEmpty()) {
+                    if (first < 0) first = c.nanos();
+                    last = c.nanos();
+                    chunks++;
+                }
+                if (!r.isEmpty()) emit(r, "", listener);
+                if (!t.isEmpty()) {
+                    if (serverSplitsReasoning) emit("", t, listener);
+                    else splitter.feed(t, (rr, tt) -> emit(rr, tt, listener));
+                }
+                if (ch.hasNonNull("finish_reason")) finish = ch.get("finish_reason").asText();
+            }
+            JsonNode u = j.path("usage");
+            if (u.isObject()) {
+                promptTokens = u.path("prompt_tokens").asLong(-1);
+                completionTokens = u.path("completion_tokens").asLong(-1);
+            }
+            JsonNode tm = j.path("timings");
+            if (tm.isObject()) {
+                timings = new ChatResult.Timings(tm.path("cache_n").asLong(0), tm.path("prompt_n").asLong(0),
+                        tm.path("prompt_ms").asDouble(Double.NaN), tm.path("predicted_n").asLong(0),
+                        tm.path("predicted_ms").asDouble(Double.NaN), tm.path("predicted_per_second").asDouble(Double.NaN));
+            }
+        }
+
+        void emit(String r, String t, Listener listener) {
+            reasoning.append(r);
+            text.append(t);
+            if (listener != null) listener.delta(r, t);
+        }
+
+        void finish(Listener listener) {
+            splitter.end((r, t) -> emit(r, t, listener));
+        }
+
+        ChatResult result(long end) {
+            double ttft = first < 0 ? Double.NaN : (first - start) / 1e6;
+            long n = timings != null && timings.predictedN() > 0 ? timings.predictedN()
+                    : completionTokens > 0 ? completionTokens : chunks;
+            double tps = n > 1 && last > first ? (n - 1) / ((last - first) / 1e9) : Double.NaN;
+            return new ChatResult(text.toString(), reasoning.toString(), finish, model, timings, promptTokens,
+                    completionTokens, ttft, (end - start) / 1e6, chunks, tps);
+        }
+    }
+
+    // ---- errors in one line
+
+    private UserError httpError(int code, String body) {
+        String msg;
+        try {
+            msg = errorMessage(JSON.readTree(body));
+        } catch (IOException | RuntimeException e) {
+            msg = abbreviate(body);
+        }
+        if (code == 401 || code == 403) {
+            return new UserError(baseUrl + " refused the request (" + code + (msg.isEmpty() ? "" : ": " + msg)
+                    + "): pass the server's key with --api-key");
+        }
+        if (code == 503) {
+            return new UserError(baseUrl + " is not ready (503" + (msg.isEmpty() ? "" : ": " + msg) + "): wait for the model to load");
+        }
+        if (code == 404) {
+            return new UserError(completionsUrl() + " was not found (404): is this an OpenAI-compatible server?");
+        }
+        return new UserError(baseUrl + " answered " + code + (msg.isEmpty() ? "" : ": " + msg));
+    }
+
+    private static String errorMessage(JsonNode j) {
+        JsonNode e = j.path("error");
+        if (e.isTextual()) return e.asText();
+        if (e.path("message").isTextual()) return e.get("message").asText();
+        if (j.path("message").isTextual()) return j.get("message").asText();
+        return abbreviate(j.toString());
+    }
+
+    private UserError unreachable(IOException e) {
+        String why;
+        if (e instanceof ConnectException) why = "connection refused";
+        else if (e instanceof UnknownHostException) why = "unknown host";
+        else why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new UserError("cannot reach " + baseUrl + " (" + why.toLowerCase(Locale.ROOT) + ")");
+    }
+
+    private static String abbreviate(String s) {
+        if (s == null) return "";
+        String one = s.replaceAll("\\s+", " ").strip();
+        return one.length() > 200 ? one.substring(0, 200) + "…" : one;
+    }
+}

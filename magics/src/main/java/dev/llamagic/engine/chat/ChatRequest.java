@@ -1,0 +1,111 @@
+package dev.llamagic.engine.chat;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What to send to {@code /v1/chat/completions}: the messages and the sampling overrides (null = the server's). */
+public final class ChatRequest {
+    private final List<Message> messages;
+    private final String model;
+    private final Double temperature;
+    private final Integer topK;
+    private final Double topP;
+    private final Double minP;
+    private final Integer maxTokens;
+    private final Long seed;
+    private final boolean noThink;
+    private final Boolean cachePrompt;
+
+    private ChatRequest(Builder b) {
+        this.messages = List.copyOf(b.messages);
+        this.model = b.model;
+        this.temperature = b.temperature;
+        this.topK = b.topK;
+        this.topP = b.topP;
+        this.minP = b.minP;
+        this.maxTokens = b.maxTokens;
+        this.seed = b.seed;
+        this.noThink = b.noThink;
+        this.cachePrompt = b.cachePrompt;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static ChatRequest of(String userMessage) {
+        return builder().message(Message.user(userMessage)).build();
+    }
+
+    public List<Message> messages() {
+        return messages;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public Integer maxTokens() {
+        return maxTokens;
+    }
+
+    public boolean noThink() {
+        return noThink;
+    }
+
+    /** The JSON body (as maps for Jackson), streaming with usage. */
+    public Map<String, Object> body(String defaultModel) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String mdl = model != null ? model : defaultModel;
+        if (mdl != null) m.put("model", mdl);
+        List<Map<String, String>> msgs = new ArrayList<>();
+        for (Message x : messages) msgs.add(Map.of("role", x.role(), "content", x.content()));
+        m.put("messages", msgs);
+        m.put("stream", true);
+        m.put("stream_options", Map.of("include_usage", true));
+        if (temperature != null) m.put("temperature", temperature);
+        if (topK != null) m.put("top_k", topK);
+        if (topP != null) m.put("top_p", topP);
+        if (minP != null) m.put("min_p", minP);
+        if (maxTokens != null) m.put("max_tokens", maxTokens);
+        if (seed != null) m.put("seed", seed);
+        if (noThink) m.put("chat_template_kwargs", Map.of("enable_thinking", false));
+        if (cachePrompt != null) m.put("cache_prompt", cachePrompt);
+        return m;
+    }
+
+    /** Builder; every sampling setter takes null for "the server's default". */
+    public static final class Builder {
+        private final List<Message> messages = new ArrayList<>();
+        private String model;
+        private Double temperature;
+        private Integer topK;
+        private Double topP;
+        private Double minP;
+        private Integer maxTokens;
+        private Long seed;
+        private boolean noThink;
+        private Boolean cachePrompt;
+
+        public Builder message(Message m) { messages.add(m); return this; }
+        public Builder messages(List<Message> ms) { messages.addAll(ms); return this; }
+        public Builder model(String v) { model = v; return this; }
+        public Builder temperature(Double v) { temperature = v; return this; }
+        public Builder topK(Integer v) { topK = v; return this; }
+        public Builder topP(Double v) { topP = v; return this; }
+        public Builder minP(Double v) { minP = v; return this; }
+        public Builder maxTokens(Integer v) { maxTokens = v; return this; }
+        public Builder seed(Long v) { seed = v; return this; }
+        /** Qwen3: {@code chat_template_kwargs: {"enable_thinking": false}}. */
+        public Builder noThink(boolean v) { noThink = v; return this; }
+        /** llama-server: false re-evaluates the whole prompt (to measure prefill). */
+        public Builder cachePrompt(Boolean v) { cachePrompt = v; return this; }
+
+        public ChatRequest build() {
+            if (messages.isEmpty()) throw new IllegalArgumentException("a chat request needs a message");
+            return new ChatRequest(this);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.llamagic.engine.dsw;
+
+import dev.llamagic.core.Context;
+import dev.llamagic.core.Notebook;
+import dev.llamagic.core.Progress;
+import dev.llamagic.core.UserError;
+import java.time.Duration;
+
+/**
+ * Follows a snapshot until it is Saved or SaveFailed: polls GetInstanceSnapshot with a growing wait (first
+ * {@code firstWait}, times 1.5 each round, at most 30 s; longer after throttling), shows the status in a progress
+ * display, checks the interrupt every 100 ms, and gives up following (not the snapshot) after {@code limit}.
+ */
+public final class SnapshotFollower {
+    public static final Duration MAX_WAIT = Duration.ofSeconds(30);
+
+    private final DswClient dsw;
+    private final Context ctx;
+    private final String prefix;
+    private final Duration firstWait;
+    private final Duration limit;
+
+    public SnapshotFollower(DswClient dsw, Context ctx, String prefix, Duration firstWait, Duration limit) {
+        this.dsw = dsw;
+        this.ctx = ctx;
+        this.prefix = prefix;
+        this.firstWait = firstWait;
+        this.limit = limit;
+    }
+
+    /** The next wait after {@code current}: 1.5 times longer, at most {@link #MAX_WAIT}. */
+    static Duration next(Duration current) {
+        long ms = Math.round(current.toMillis() * 1.5);
+        return Duration.ofMillis(Math.min(Math.max(ms, 100), MAX_WAIT.toMillis()));
+    }
+
+    /** Returns the Saved snapshot; throws a one-line {@link UserError} when it failed or took too long. */
+    public DswSnapshot follow(String snapshotId, String name, Notebook out) {
+        long started = System.nanoTime();
+        Duration wait = firstWait;
+        String last = "requested";
+        try (Progress bar = out.progress("snapshot " + name, 3, Progress.Unit.STEPS)) {
+            bar.set(1).detail("requested · " + snapshotId);
+            while (true) {
+                sleep(wait);
+                DswSnapshot s;
+                try {
+                    s = dsw.snapshot(snapshotId);
+                } catch (DswClient.ApiFailure e) {
+                    if (e.error.kind() != DswApiError.Kind.THROTTLED) {
+                        bar.fail(e.error.code());
+                        throw e;
+                    }
+                    wait = next(next(wait));
+                    bar.detail(last + " · throttled, next check in " + Durations.format(wait.toMillis()));
+                    continue;
+                }
+                long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+                last = s.status() == null ? "unknown" : s.status();
+                if (s.saved()) {
+                    String image = s.imageUrl() != null ? s.imageUrl() : s.imageId() != null ? s.imageId() : "";
+                    bar.finish(last + (image.isEmpty() ? "" : " · " + image));
+                    out.print("snapshot " + snapshotId + " " + last + " after " + Durations.format(elapsedMs)
+                            + (image.isEmpty() ? "" : ": " + image));
+                    return s;
+                }
+                if (s.failed()) {
+                    bar.fail(last + (s.why().isEmpty() ? "" : ": " + s.why()));
+                    throw new UserError(prefix + ": snapshot " + snapshotId + " " + last
+                            + (s.why().isEmpty() ? "" : ": " + s.why()) + " (after " + Durations.format(elapsedMs) + ")");
+                }
+                bar.set(2).detail(last + " · " + Durations.format(elapsedMs));
+                if (elapsedMs > limit.toMillis()) {
+                    bar.fail("still " + last);
+                    throw new UserError(prefix + ": snapshot " + snapshotId + " still " + last + " after "
+                            + Durations.format(elapsedMs) + "; it goes on in the cloud (%dsw snapshots shows it)");
+                }
+                wait = next(wait);
+            }
+        }
+    }
+
+    private void sleep(Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        while (true) {
+            ctx.checkInterrupted(prefix);
+            long left = end - System.nanoTime();
+            if (left <= 0) return;
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ctx.checkInterrupted(prefix);
+            }
+        }
+    }
+}

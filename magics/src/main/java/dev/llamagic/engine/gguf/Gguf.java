@@ -1,0 +1,39 @@
+package dev.llamagic.engine.gguf;
+
+import dev.llamagic.core.Context;
+import dev.llamagic.core.Progress;
+import dev.llamagic.util.Units;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The GGUF engine from plain Java in a cell:
+ * <pre>
+ * var ctx = dev.llamagic.kernel.Cell.context();
+ * Path gguf = Gguf.convert(ctx, HfConverter.Options.of(Path.of("/mnt/workspace/Qwen3-4B")));
+ * GgufFile info = Gguf.read(gguf);
+ * </pre>
+ */
+public final class Gguf {
+    private Gguf() {}
+
+    /** Converts a Hugging Face model directory; shows a progress bar; returns the GGUF written. */
+    public static Path convert(Context ctx, HfConverter.Options options) throws IOException {
+        return convertWithResult(ctx, options).out();
+    }
+
+    public static HfConverter.Result convertWithResult(Context ctx, HfConverter.Options options) throws IOException {
+        HfConverter.Plan plan = HfConverter.plan(options);
+        HfConverter.checkDisk(plan, options, 0);
+        try (Progress bar = ctx.notebook().progress("to-gguf " + plan.out().getFileName(), plan.sourceBytes(), Progress.Unit.BYTES)) {
+            HfConverter.Result r = HfConverter.write(ctx, plan, options, bar);
+            bar.finish(Units.bytes(r.bytes()) + " written");
+            return r;
+        }
+    }
+
+    /** The header of a GGUF file: metadata and tensor infos. */
+    public static GgufFile read(Path gguf) throws IOException {
+        return GgufReader.read(gguf);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.llamagic.engine.serve;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Why llama-server exited while loading, read off its last log lines: one short phrase. */
+public final class LoadFailure {
+    private LoadFailure() {}
+
+    private static final String[][] CAUSES = {
+            {"cudamalloc failed", "out of GPU memory"},
+            {"out of memory", "out of memory"},
+            {"failed to allocate", "out of memory (a buffer could not be allocated)"},
+            {"unable to allocate", "out of memory (a buffer could not be allocated)"},
+            {"std::bad_alloc", "out of memory"},
+            {"unknown model architecture", "unsupported model architecture"},
+            {"no kernel image is available", "the GPU's architecture is not in this build (rebuild with %build-llama for this GPU)"},
+            {"unsupported gpu architecture", "the GPU's architecture is not in this build (rebuild with %build-llama for this GPU)"},
+            {"invalid magic", "not a valid GGUF file"},
+            {"failed to read magic", "not a valid GGUF file"},
+            {"gguf_init_from_file", "a damaged or unreadable GGUF file"},
+            {"tensor data is not within the file bounds", "a truncated GGUF file (an interrupted download?)"},
+            {"wrong number of tensors", "a damaged GGUF file"},
+            {"couldn't bind", "the port is already in use"},
+            {"address already in use", "the port is already in use"},
+            {"unknown value for", "a flag got a value it does not accept"},
+            {"invalid argument", "an invalid command-line argument"},
+            {"error while handling argument", "an invalid command-line argument"},
+            {"illegal instruction", "the CPU lacks an instruction this build uses (build with GGML_NATIVE=OFF)"},
+            {"failed to load model", "the model failed to load"},
+    };
+
+    /** A phrase naming the cause, or null when the lines say nothing recognisable. */
+    public static String reason(List<String> lines, Integer exitCode) {
+        for (String[] c : CAUSES) {
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String l = lines.get(i).toLowerCase(Locale.ROOT);
+                if (l.contains(c[0])) {
+                    String arch = c[0].equals("unknown model architecture") ? archOf(lines.get(i)) : "";
+                    return c[1] + arch;
+                }
+            }
+        }
+        if (exitCode != null) {
+            if (exitCode == 132 || exitCode == -4) return "illegal instruction (the CPU lacks an instruction this build uses)";
+            if (exitCode == 137 || exitCode == 9) return "killed (SIGKILL: out of memory?)";
+            if (exitCode == 139 || exitCode == 11) return "crashed (segmentation fault)";
+        }
+        return null;
+    }
+
+    private static String archOf(String line) {
+        int q = line.indexOf('\'');
+        int e = q < 0 ? -1 : line.indexOf('\'', q + 1);
+        return q >= 0 && e > q ? ": '" + line.substring(q + 1, e) + "'" : "";
+    }
+
+    /** The lines worth showing: the last {@code n}, skipping llama.cpp's long per-tensor listings. */
+    public static List<String> relevant(List<String> lines, int n) {
+        List<String> kept = lines.stream()
+                .filter(l -> !l.startsWith("llama_model_loader: - kv") && !l.startsWith("llama_model_loader: - type")
+                        && !l.startsWith("print_info:"))
+                .toList();
+        return kept.subList(Math.max(0, kept.size() - n), kept.size());
+    }
+}

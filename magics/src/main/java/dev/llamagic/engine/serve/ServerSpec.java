@@ -1,0 +1,174 @@
+package dev.llamagic.engine.serve;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to run one llama-server: an immutable value built with {@link #builder(Path)}. Null means "the
+ * binary's default" (port null = a free port chosen at launch). {@link ServerFlags#argv} turns it into the
+ * command line the installed binary accepts.
+ */
+public final class ServerSpec {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    private final Path modelPath;
+    private final String name;
+    private final String alias;
+    private final String host;
+    private final Integer port;
+    private final Integer ctx;
+    private final String ngl;
+    private final String flashAttention;
+    private final String splitMode;
+    private final Integer parallel;
+    private final Double temperature;
+    private final Integer topK;
+    private final Double topP;
+    private final Double minP;
+    private final String reasoningFormat;
+    private final String preset;
+    private final String apiKey;
+    private final List<String> extraFlags;
+
+    private ServerSpec(Builder b) {
+        this.modelPath = Objects.requireNonNull(b.modelPath, "modelPath");
+        this.name = b.name;
+        this.alias = b.alias;
+        this.host = b.host == null ? DEFAULT_HOST : b.host;
+        this.port = b.port;
+        this.ctx = b.ctx;
+        this.ngl = b.ngl;
+        this.flashAttention = b.flashAttention;
+        this.splitMode = b.splitMode;
+        this.parallel = b.parallel;
+        this.temperature = b.temperature;
+        this.topK = b.topK;
+        this.topP = b.topP;
+        this.minP = b.minP;
+        this.reasoningFormat = b.reasoningFormat;
+        this.preset = b.preset;
+        this.apiKey = b.apiKey;
+        this.extraFlags = List.copyOf(b.extraFlags);
+    }
+
+    public static Builder builder(Path modelPath) {
+        return new Builder().modelPath(modelPath);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.modelPath = modelPath;
+        b.name = name;
+        b.alias = alias;
+        b.host = host;
+        b.port = port;
+        b.ctx = ctx;
+        b.ngl = ngl;
+        b.flashAttention = flashAttention;
+        b.splitMode = splitMode;
+        b.parallel = parallel;
+        b.temperature = temperature;
+        b.topK = topK;
+        b.topP = topP;
+        b.minP = minP;
+        b.reasoningFormat = reasoningFormat;
+        b.preset = preset;
+        b.apiKey = apiKey;
+        b.extraFlags = new ArrayList<>(extraFlags);
+        return b;
+    }
+
+    public Path modelPath() { return modelPath; }
+    /** The server's name in the registry (null: derived from the alias or the model file). */
+    public String name() { return name; }
+    public String alias() { return alias; }
+    public String host() { return host; }
+    /** The port, or null for a free one chosen at launch. */
+    public Integer port() { return port; }
+    public Integer ctx() { return ctx; }
+    /** GPU layers: a number, {@code all} or {@code auto}. */
+    public String ngl() { return ngl; }
+    /** Flash attention: {@code on}, {@code off} or {@code auto}. */
+    public String flashAttention() { return flashAttention; }
+    public String splitMode() { return splitMode; }
+    public Integer parallel() { return parallel; }
+    public Double temperature() { return temperature; }
+    public Integer topK() { return topK; }
+    public Double topP() { return topP; }
+    public Double minP() { return minP; }
+    public String reasoningFormat() { return reasoningFormat; }
+    public String preset() { return preset; }
+    public String apiKey() { return apiKey; }
+    /** Raw llama-server flags passed through after {@code --} (checked against the binary's help). */
+    public List<String> extraFlags() { return extraFlags; }
+
+    /** Whether the server listens on loopback only. */
+    public boolean loopback() {
+        return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+    }
+
+    @Override
+    public String toString() {
+        return "ServerSpec{model=" + modelPath + ", name=" + name + ", host=" + host + ", port=" + port + ", ctx=" + ctx
+                + ", ngl=" + ngl + ", fa=" + flashAttention + ", preset=" + preset + ", extra=" + extraFlags + "}";
+    }
+
+    /** Builder: every setter accepts null for "not set". */
+    public static final class Builder {
+        private Path modelPath;
+        private String name;
+        private String alias;
+        private String host;
+        private Integer port;
+        private Integer ctx;
+        private String ngl;
+        private String flashAttention;
+        private String splitMode;
+        private Integer parallel;
+        private Double temperature;
+        private Integer topK;
+        private Double topP;
+        private Double minP;
+        private String reasoningFormat;
+        private String preset;
+        private String apiKey;
+        private List<String> extraFlags = new ArrayList<>();
+
+        private Builder() {}
+
+        public Builder modelPath(Path v) { modelPath = v; return this; }
+        public Builder name(String v) { name = v; return this; }
+        public Builder alias(String v) { alias = v; return this; }
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(Integer v) { port = v; return this; }
+        public Builder ctx(Integer v) { ctx = v; return this; }
+        public Builder ngl(String v) { ngl = v; return this; }
+        public Builder flashAttention(String v) { flashAttention = v; return this; }
+        public Builder splitMode(String v) { splitMode = v; return this; }
+        public Builder parallel(Integer v) { parallel = v; return this; }
+        public Builder temperature(Double v) { temperature = v; return this; }
+        public Builder topK(Integer v) { topK = v; return this; }
+        public Builder topP(Double v) { topP = v; return this; }
+        public Builder minP(Double v) { minP = v; return this; }
+        public Builder reasoningFormat(String v) { reasoningFormat = v; return this; }
+        public Builder preset(String v) { preset = v; return this; }
+        public Builder apiKey(String v) { apiKey = v; return this; }
+        public Builder extraFlags(List<String> v) { extraFlags = v == null ? new ArrayList<>() : new ArrayList<>(v); return this; }
+
+        public Path modelPath() { return modelPath; }
+        public Integer ctx() { return ctx; }
+        public String ngl() { return ngl; }
+        public String flashAttention() { return flashAttention; }
+        public Double temperature() { return temperature; }
+        public Integer topK() { return topK; }
+        public Double topP() { return topP; }
+        public Double minP() { return minP; }
+        public String reasoningFormat() { return reasoningFormat; }
+
+        public ServerSpec build() {
+            return new ServerSpec(this);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.llamagic.magic.bench;
+
+import dev.llamagic.engine.bench.BenchReport;
+import dev.llamagic.engine.bench.BenchResult;
+import dev.llamagic.engine.bench.BenchRunner;
+import dev.llamagic.engine.bench.BenchTarget;
+import dev.llamagic.engine.bench.BenchTargets;
+import dev.llamagic.engine.bench.Charts;
+import dev.llamagic.engine.bench.LlamaBench;
+import dev.llamagic.engine.bench.Workload;
+
+import dev.llamagic.magic.Commands;
+import dev.llamagic.magic.MagicCommand;
+import dev.llamagic.core.UserError;
+import dev.llamagic.engine.serve.LlamaServer;
+import dev.llamagic.engine.serve.ServerSpec;
+import dev.llamagic.engine.serve.Servers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+import tech.tablesaw.api.Table;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures a llama-server (prefill and decode tok/s, TTFT, latency, GPU memory, share of the bandwidth roofline) with a fixed workload, or runs llama-bench.",
+                "用固定负载测量 llama-server 的预填充/解码速度、首字延迟、端到端延迟、显存峰值和带宽利用率，或运行 llama-bench。"},
+        footer = {"", "Forms:",
+                "  %%bench --url URL [--api-key K]    any running llama-server",
+                "  %%bench [--server NAME]            a %%serve server (default: the latest)",
+                "  %%bench --llama-bench M.gguf ARGS  llama-bench, e.g. -p 512 -n 128",
+                "  %%bench --compare A.gguf B.gguf    the same workload over several models",
+                "Standard workload: prompts 128/512/2048 tokens, generate 128, concurrency",
+                "1/2/4/8 (up to the server's slots), 3 repetitions. --quick: prompts 64/256,",
+                "generate 32, concurrency 1/2/4, 2 repetitions.",
+                "Load a saved CSV: dev.llamagic.engine.bench.BenchReport.load(\"bench.csv\")"})
+public class BenchCommand extends MagicCommand {
+
+    /** How {@code --server NAME} (and plain {@code %bench}) finds a server: the servers {@code %serve} started. */
+    static BenchTargets targets() {
+        return BenchTargets.of(n -> Servers.find(n).orElse(null), BenchCommand::latestOrNull,
+                s -> new BenchTarget(s.name(), s.baseUrl(), s.apiKey(), s.modelPath(), s.pid(), 0));
+    }
+
+    private static LlamaServer latestOrNull() {
+        return Servers.all().isEmpty() ? null : Servers.latest();
+    }
+
+    @Option(names = "--url", paramLabel = "URL", description = "A running llama-server, e.g. http://127.0.0.1:8080.")
+    String url;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "The server's API key (sent as a Bearer token).")
+    String apiKey;
+
+    @Option(names = "--server", paramLabel = "NAME", description = "A server started with %%serve (default: the latest).")
+    String server;
+
+    @Option(names = "--llama-bench", paramLabel = "GGUF", description = "Run llama.cpp's llama-bench on this model; arguments after it go to llama-bench.")
+    Path llamaBench;
+
+    @Option(names = "--compare", arity = "2..*", paramLabel = "GGUF", description = "Start a server per model and run the same workload on each.")
+    List<Path> compare;
+
+    @Option(names = "--quick", description = "The short workload (CPU machines, smoke tests).")
+    boolean quick;
+
+    @Option(names = "--prompts", split = ",", paramLabel = "N", description = "Prompt lengths in tokens (default 128,512,2048).")
+    List<Integer> prompts;
+
+    @Option(names = "--gen", split = ",", paramLabel = "N", description = "Generation lengths in tokens (default 128).")
+    List<Integer> gen;
+
+    @Option(names = "--concurrency", split = ",", paramLabel = "N", description = "Concurrency levels (default 1,2,4,8; capped at the server's slots).")
+    List<Integer> concurrency;
+
+    @Option(names = "--reps", paramLabel = "N", description = "Repetitions of each case (default 3).")
+    Integer reps;
+
+    @Option(names = "--server-args", paramLabel = "ARGS", description = "Extra llama-server flags for --compare, e.g. \"-ngl 99 -fa on\".")
+    String serverArgs;
+
+    @Option(names = "--save", paramLabel = "FILE.csv", description = "Save the table as CSV (per-request rows beside it as FILE.requests.csv).")
+    Path save;
+
+    @Option(names = "--raw", description = "Also show one row per request with the server's timings.")
+    boolean raw;
+
+    @Unmatched
+    List<String> extra = new ArrayList<>();
+
+    @Override
+    protected void run() throws Exception {
+        String prefix = Commands.prefix("bench", body, ctx);
+        int modes = (url != null ? 1 : 0) + (server != null ? 1 : 0) + (llamaBench != null ? 1 : 0) + (compare != null ? 1 : 0);
+        if (modes > 1) throw new UserError(prefix + ": use only one of --url, --server, --llama-bench, --compare");
+        if (llamaBench == null && !extra.isEmpty()) {
+            throw new UserError(prefix + ": Unknown option: '" + extra.get(0) + "' (see " + prefix + " --help)");
+        }
+        if (llamaBench != null) {
+            Table t = LlamaBench.run(ctx, prefix, llamaBench.toAbsolutePath(), extra);
+            if (save != null) saved(prefix, BenchReport.save(t, save), null, t.rowCount());
+            return;
+        }
+        Workload w = workload(prefix);
+        List<BenchResult> results = new ArrayList<>();
+        if (compare != null) {
+            List<String> sargs = serverArgs == null || serverArgs.isBlank() ? List.of()
+                    : Arrays.asList(serverArgs.trim().split("\\s+"));
+            for (Path p : compare) {
+                if (!Files.isRegularFile(p)) throw new UserError(prefix + ": no such model file: " + p.toAbsolutePath());
+            }
+            int slotContext = (int) Math.ceil((w.maxSequence() + 16) / 256.0) * 256;
+            for (Path p : compare) {
+                ctx.checkInterrupted(prefix);
+                // one supervised server per model (the %serve registry: it dies with the kernel), stopped afterwards
+                String model = p.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
+                ServerSpec spec = ServerSpec.builder(p.toAbsolutePath()).name("bench-" + model).parallel(w.maxConcurrency())
+                        .ctx(w.maxConcurrency() * slotContext).extraFlags(sargs).build();
+                LlamaServer s = Servers.start(ctx, spec);
+                try {
+                    results.add(new BenchRunner(ctx, prefix).measure(
+                            new BenchTarget(model, s.baseUrl(),
+                                    s.apiKey(), p.toAbsolutePath(), s.pid(), w.maxConcurrency()), w));
+                } finally {
+                    Servers.stop(s.name());
+                }
+            }
+        } else {
+            BenchTarget target = url != null ? BenchTarget.url(url, apiKey) : targets().resolve(server, prefix);
+            if (apiKey != null && target.apiKey() == null) {
+                target = new BenchTarget(target.name(), target.baseUrl(), apiKey, target.modelFile(), target.pid(), target.slots());
+            }
+            results.add(new BenchRunner(ctx, prefix).measure(target, w));
+        }
+        for (BenchResult r : results) BenchReport.header(r).forEach(out::print);
+        Table summary = BenchReport.summary(results);
+        out.table(summary);
+        out.html(BenchReport.legendHtml(), BenchReport.legendText());
+        Charts.Chart chart = Charts.throughputChart(summary);
+        if (chart != null) out.html(chart.svg(), chart.text());
+        Table requests = BenchReport.requests(results);
+        if (raw) out.table(requests);
+        if (save != null) {
+            Path s = BenchReport.save(summary, save);
+            Path rq = BenchReport.save(requests, BenchReport.requestsPath(s));
+            saved(prefix, s, rq, summary.rowCount());
+        }
+    }
+
+    private void saved(String prefix, Path csv, Path requests, int rows) {
+        out.print("saved " + rows + " row" + (rows == 1 ? "" : "s") + " to " + csv
+                + (requests == null ? "" : " (one row per request: " + requests + ")")
+                + "; load with dev.llamagic.engine.bench.BenchReport.load(\"" + csv + "\")");
+    }
+
+    private Workload workload(String prefix) {
+        Workload w = quick ? Workload.quick() : Workload.standard();
+        try {
+            if (prompts != null) w = w.withPrompts(prompts);
+            if (gen != null) w = w.withGen(gen);
+            if (concurrency != null) w = w.withConcurrency(concurrency);
+            if (reps != null) w = w.withRepetitions(reps);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(prefix + ": " + e.getMessage());
+        }
+        return w;
+    }
+}

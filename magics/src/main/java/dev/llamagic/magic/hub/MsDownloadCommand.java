@@ -1,0 +1,110 @@
+package dev.llamagic.magic.hub;
+
+import dev.llamagic.engine.hub.HubException;
+import dev.llamagic.engine.hub.ModelScope;
+import dev.llamagic.engine.hub.RangePlan;
+import dev.llamagic.engine.hub.SnapshotDownloader;
+
+import dev.llamagic.magic.Commands;
+import dev.llamagic.core.Interrupted;
+import dev.llamagic.magic.MagicCommand;
+import dev.llamagic.core.UserError;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "ms-download", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Downloads a model snapshot from ModelScope: parallel byte ranges, sha256-verified, resumable.",
+                "从魔搭 ModelScope 下载模型：多连接分段并行、sha256 校验、可断点续传。"},
+        footer = {"", "Same flags and on-disk layout as `modelscope download`. Endpoint: --endpoint, else "
+                + "MODELSCOPE_ENDPOINT, else MODELSCOPE_DOMAIN, else https://www.modelscope.cn.",
+                "Example: %%ms-download Qwen/Qwen3-0.6B --include '*.json' '*.safetensors'"})
+public class MsDownloadCommand extends MagicCommand {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "owner/name, e.g. Qwen/Qwen3-4B")
+    String positional;
+
+    @Option(names = "--model", paramLabel = "MODEL", description = "owner/name (instead of the positional MODEL)")
+    String model;
+
+    @Option(names = "--revision", paramLabel = "REV", description = "branch or tag (default: master)")
+    String revision;
+
+    @Option(names = "--local_dir", paramLabel = "DIR", description = "where the files go (default: LLAMAGIC_HOME/models/<name>)")
+    Path localDir;
+
+    @Option(names = "--cache_dir", paramLabel = "DIR", description = "official cache layout: DIR/<owner>/<name with . as ___>")
+    Path cacheDir;
+
+    @Option(names = "--include", arity = "1..*", paramLabel = "GLOB", description = "only paths matching (fnmatch, * matches /; comma lists allowed)")
+    List<String> include = new ArrayList<>();
+
+    @Option(names = "--exclude", arity = "1..*", paramLabel = "GLOB", description = "skip paths matching (applied before --include)")
+    List<String> exclude = new ArrayList<>();
+
+    @Option(names = "--max-workers", paramLabel = "N", description = "files fetched at the same time (default: 8)")
+    int maxWorkers = 8;
+
+    @Option(names = "--connections", paramLabel = "N", description = "parallel connections in all, byte ranges of large files included (default: 16)")
+    int connections = 16;
+
+    @Option(names = "--range-size", paramLabel = "SIZE", description = "byte range per connection for large files, e.g. 32M (default), 128M")
+    String rangeSize = "32M";
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "ModelScope access token (default: MODELSCOPE_API_TOKEN)")
+    String token;
+
+    @Option(names = "--endpoint", paramLabel = "URL", description = "hub URL (default: MODELSCOPE_ENDPOINT / MODELSCOPE_DOMAIN / https://www.modelscope.cn)")
+    String endpoint;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "read timeout of a stalled connection before it is retried (default: 60)")
+    double timeout = 60;
+
+    @Option(names = "--retries", paramLabel = "N", description = "retries of a byte range without progress (default: 5)")
+    int retries = 5;
+
+    @Option(names = "--verify", description = "hash every file already on disk again instead of trusting the record of earlier checks")
+    boolean verify;
+
+    @Override
+    protected void run() {
+        String prefix = Commands.prefix("ms-download", body, ctx);
+        String id = model != null ? model : positional;
+        if (model != null && positional != null && !positional.equals(model)) {
+            throw new UserError(prefix + ": give the model once, either as MODEL or --model (got '" + positional + "' and '" + model + "')");
+        }
+        if (id == null) throw new UserError(prefix + ": which model? e.g. " + prefix + " Qwen/Qwen3-0.6B");
+        if (maxWorkers < 1 || connections < 1 || retries < 0 || timeout <= 0) {
+            throw new UserError(prefix + ": --max-workers, --connections and --timeout must be positive");
+        }
+        if (localDir != null && cacheDir != null) {
+            throw new UserError(prefix + ": give either --local_dir or --cache_dir, not both");
+        }
+        long range;
+        try {
+            range = RangePlan.parseSize(rangeSize);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(prefix + ": --range-size " + e.getMessage());
+        }
+        if (range < (1 << 20)) throw new UserError(prefix + ": --range-size must be at least 1M");
+        ModelScope.Options o = new ModelScope.Options(id).revision(revision).token(token).endpoint(endpoint)
+                .timeout(Duration.ofMillis((long) (timeout * 1000)))
+                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), range, retries, verify))
+                .what(prefix + " " + id);
+        if (localDir != null) o.localDir(localDir);
+        if (cacheDir != null) o.cacheDir(cacheDir);
+        o.include(include.toArray(String[]::new));
+        o.exclude(exclude.toArray(String[]::new));
+        try {
+            ModelScope.run(ctx, o, true);
+        } catch (Interrupted e) {
+            throw e;
+        } catch (HubException e) {
+            throw new UserError(prefix + ": " + e.getMessage());
+        }
+    }
+}

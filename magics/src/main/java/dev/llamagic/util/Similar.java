@@ -1,0 +1,24 @@
+package dev.llamagic.util;
+
+/** "Did you mean ...?" for mistyped flags and names: the Levenshtein distance of two strings. */
+public final class Similar {
+    private Similar() {}
+
+    /** The fewest single-character insertions, deletions and substitutions that turn {@code a} into {@code b}. */
+    public static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}
