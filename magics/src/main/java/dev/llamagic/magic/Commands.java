@@ -51,9 +51,20 @@ public final class Commands {
         return infos;
     }
 
+    /**
+     * The command named {@code name}; {@code %name} and {@code %%name} (as typed in a notebook) name it too. An
+     * unknown name gets the nearest command as a hint, else the list.
+     */
     public static Info find(String name) {
-        return all().stream().filter(i -> i.name().equals(name)).findFirst()
-                .orElseThrow(() -> new UserError("unknown command '" + name + "' (try: llamagic)"));
+        String bare = name.replaceFirst("^%{1,2}", "");
+        List<Info> all = all();
+        for (Info i : all) if (i.name().equals(bare) || i.name().equals(bare.replace('_', '-'))) return i;
+        String near = all.stream().map(Info::name)
+                .filter(n -> dev.llamagic.util.Similar.editDistance(n, bare) <= Math.max(1, bare.length() / 3))
+                .min(Comparator.comparingInt(n -> dev.llamagic.util.Similar.editDistance(n, bare))).orElse(null);
+        throw new UserError("unknown command '" + name + "' ("
+                + (near != null ? "did you mean " + near + "?" : "commands: " + String.join(", ", all.stream().map(Info::name).toList()))
+                + ")");
     }
 
     private static MagicCommand newInstance(Class<? extends MagicCommand> type) {
@@ -77,7 +88,10 @@ public final class Commands {
         String prefix = prefix(info.name(), body, ctx);
         CommandLine.ParseResult parsed;
         try {
-            parsed = cl.parseArgs(args.toArray(String[]::new));
+            parsed = cl.parseArgs(Spellings.normalize(cl, args).toArray(String[]::new));
+        } catch (CommandLine.UnmatchedArgumentException e) {
+            String line = Spellings.unknownOption(cl, e).orElse(firstLine(e.getMessage()));
+            throw new UserError(prefix + ": " + line + " (see " + prefix + " --help)");
         } catch (CommandLine.ParameterException e) {
             throw new UserError(prefix + ": " + firstLine(e.getMessage()) + " (see " + prefix + " --help)");
         }
