@@ -34,6 +34,14 @@ def jjava_dir():
     sys.exit("install: jjava's jars were not found after 'pip install jjava' (looked in: %s)" % ", ".join(candidates))
 
 
+LOGGING = """# the llamagic kernel's java.util.logging settings: JJava's INFO lines ("Loop started.") stay out of the terminal
+handlers = java.util.logging.ConsoleHandler
+.level = INFO
+java.util.logging.ConsoleHandler.level = ALL
+org.dflib.jjava.level = WARNING
+"""
+
+
 def install(java, jar, mode, prefix):
     src = jjava_dir()
     tmp = tempfile.mkdtemp(prefix="llamagic-kernelspec-")
@@ -44,14 +52,19 @@ def install(java, jar, mode, prefix):
             # jjava.jar runs directly on the JDK found at install time (JJava's launcher would start whatever
             # `java` is first on PATH, in a second JVM that a forced shutdown can orphan); the flag is the
             # one the launcher adds
-            "argv": [java, "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED", "-jar", "{resource_dir}/jjava.jar",
-                     "{connection_file}"],
+            # JJava logs through java.util.logging at INFO ("Loop started." for each channel): logging.properties
+            # keeps its warnings and errors only, so a terminal running a notebook shows nothing that looks wrong
+            "argv": [java, "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED",
+                     "-Djava.util.logging.config.file={resource_dir}/logging.properties",
+                     "-jar", "{resource_dir}/jjava.jar", "{connection_file}"],
             "display_name": DISPLAY,
             "language": "java",
             "interrupt_mode": "message",
             "env": {},
             "metadata": {"llamagic": True},
         }
+        with open(os.path.join(tmp, "logging.properties"), "w") as f:
+            f.write(LOGGING)
         with open(os.path.join(tmp, "kernel.json"), "w") as f:
             json.dump(spec, f, indent=2)
         ksm = _manager(prefix)

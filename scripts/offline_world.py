@@ -80,7 +80,7 @@ def offline_world(model_dir):
             raise RuntimeError("the local ModelScope hub did not start (it printed %r)" % url)
         with local_dsw():
             yield {"MODEL_ID": OFFLINE_MODEL, "MODEL_DIR": model_dir, "HUB_ENDPOINT": url, "LLAMA_SOURCE": bundle,
-                   "BACKEND": "cpu", "MAX_TOKENS": "128"}
+                   "BACKEND": "cpu", "MAX_TOKENS": "128", "OFFLINE": "true"}
     finally:
         proc.terminate()
         try:

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -30,7 +31,17 @@ def executed(tmp_path_factory, llama_build):
     os.environ["LLAMAGIC_HOME"] = TEST_HOME
     done = {}
     try:
+        # the quickstart as a user runs it: ./quickstart.sh --offline, its terminal output read line by line as it
+        # comes (with the time each line arrived)
+        done["terminal"] = run_quickstart_sh(out)
+        if os.path.exists(os.path.join(out, "01-quickstart.ipynb")):
+            done["01-quickstart.ipynb"] = os.path.join(out, "01-quickstart.ipynb")
+        else:
+            done["01-quickstart.ipynb"] = RuntimeError("./quickstart.sh --offline wrote no notebook:\n"
+                                                       + "\n".join(l for _, l in done["terminal"][-40:]))
         for nb in NOTEBOOKS:
+            if os.path.basename(nb) in done:
+                continue
             with offline_world(os.path.join(out, "models", os.path.basename(nb)[:2])) as params:
                 try:
                     done[os.path.basename(nb)] = quickstart.run(nb, out, params)
@@ -43,9 +54,26 @@ def executed(tmp_path_factory, llama_build):
             os.environ["LLAMAGIC_HOME"] = saved
     os.makedirs(ARTIFACTS, exist_ok=True)
     for name in os.listdir(out):
-        if name.endswith((".ipynb", ".html")):
+        if name.endswith((".ipynb", ".html", "-terminal.txt")):
             shutil.copy(os.path.join(out, name), ARTIFACTS)
     return done
+
+
+def run_quickstart_sh(out):
+    """Runs ./quickstart.sh --offline --out OUT in this test venv; returns [(seconds since start, line), ...]."""
+    env = dict(os.environ, LLAMAGIC_TEST_VENV=sys.prefix, PYTHONUNBUFFERED="1")
+    start = time.monotonic()
+    lines = []
+    with subprocess.Popen(["bash", os.path.join(ROOT, "quickstart.sh"), "--offline", "--out", out], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+                          errors="replace") as p:
+        for line in p.stdout:
+            lines.append((time.monotonic() - start, line.rstrip("\n")))
+        p.wait(timeout=3600)
+    lines.append((time.monotonic() - start, "(exit %d)" % p.returncode))
+    with open(os.path.join(out, "quickstart-terminal.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join("%7.1f %s" % (t, l) for t, l in lines) + "\n")
+    return lines
 
 
 def load(executed, name):
@@ -170,3 +198,29 @@ def test_executed_quickstart_renders_in_jupyterlab(executed, tmp_path):
     assert counts["tables"] >= 4, counts
     assert len(counts["chat"].strip()) > 10, counts
     assert counts["svg"] >= 1, counts
+
+
+def test_quickstart_sh_shows_each_cell_its_progress_and_the_answer_in_the_terminal(executed):
+    lines = executed["terminal"]
+    text = "\n".join(l for _, l in lines)
+    assert lines[-1][1] == "(exit 0)", text[-3000:]
+    cells = [(t, l) for t, l in lines if re.match(r"^\[\d+/\d+\] ", l)]
+    starts = [l.split("] ", 1)[1] for _, l in cells]
+    for magic in ("%llamagic", "%build-llama", "%ms-download", "%to-gguf", "%serve", "%chat", "%bench", "%gpu"):
+        assert any(s.startswith(magic) for s in starts), "no progress line for %s in:\n%s" % (magic, text[-3000:])
+    # the lines came while the notebook ran, not all at its end
+    build = next(t for t, l in cells if "%build-llama" in l)
+    assert lines[-1][0] - build > 5, "the terminal showed nothing until the end"
+    # what each magic said is there: the build's verdict, the download, the offline note, the answer's numbers line
+    assert re.search(r"llama\.cpp [0-9a-f]{7}", text), text[-3000:]
+    assert "随机权重" in text and "random weights" in text
+    chat_at = starts.index(next(s for s in starts if s.startswith("%chat")))
+    after_chat = text.split(cells[chat_at][1], 1)[1]
+    assert re.search(r"tokens", after_chat), after_chat[:2000]
+
+
+def test_quickstart_sh_prints_nothing_that_looks_like_a_failure(executed):
+    text = "\n".join(l for _, l in executed["terminal"])
+    for noise in ("Passed unknown parameter", "does not support parameter introspection", "Loop started",
+                  "Loop stopped", "Traceback", "WARNING", "SLF4J"):
+        assert noise not in text, "%r in the terminal:\n%s" % (noise, text[-3000:])
