@@ -21,7 +21,7 @@ public final class GgufReader {
     public static GgufFile read(Path path) throws IOException {
         if (!Files.isRegularFile(path)) throw new UserError(path + " does not exist");
         long size = Files.size(path);
-        try (InputStream raw = Files.newInputStream(path); Le in = new Le(new BufferedInputStream(raw, 1 << 16))) {
+        try (InputStream raw = Files.newInputStream(path); Le in = new Le(new BufferedInputStream(raw, 1 << 16), size)) {
             int magic = in.i32();
             if (magic != GgufWriter.MAGIC) throw new UserError(path.getFileName() + " is not a GGUF file (bad magic)");
             int version = in.i32();
@@ -38,7 +38,8 @@ public final class GgufReader {
                 if (t == GgufValue.Type.ARRAY) {
                     GgufValue.Type et = type(in.i32(), path);
                     long n = in.i64();
-                    if (n < 0 || n > Integer.MAX_VALUE) throw new UserError(path.getFileName() + " has a corrupt GGUF array");
+                    // every element takes at least one byte: a count beyond the bytes left is a corrupt file
+                    if (n < 0 || n > Integer.MAX_VALUE || n > in.left()) throw new UserError(path.getFileName() + " has a corrupt GGUF array");
                     List<Object> l = new ArrayList<>((int) Math.min(n, 1 << 20));
                     for (long j = 0; j < n; j++) l.add(in.value(et));
                     kv.put(key, new GgufValue(t, et, l));
@@ -56,14 +57,59 @@ public final class GgufReader {
                 int tid = in.i32();
                 GgmlType gt = GgmlType.of(tid);
                 if (gt == null) throw new UserError(path.getFileName() + ": tensor " + name + " has unknown ggml type " + tid);
-                tensors.add(new GgufTensorInfo(name, dims, gt, in.i64()));
+                long offset = in.i64();
+                checkShape(path, name, dims, gt, offset);
+                tensors.add(new GgufTensorInfo(name, dims, gt, offset));
             }
-            int alignment = kv.containsKey("general.alignment") ? (int) kv.get("general.alignment").asLong() : GgufWriter.DEFAULT_ALIGNMENT;
+            int alignment = alignment(path, kv);
             long dataOffset = GgufWriter.pad(in.pos, alignment);
+            for (GgufTensorInfo t : tensors) {
+                if (t.offset() % alignment != 0) {
+                    throw new UserError(path.getFileName() + ": tensor " + t.name() + " is not aligned to " + alignment + " bytes (a corrupt GGUF file)");
+                }
+                if (dataOffset + t.offset() + t.bytes() > size) {
+                    throw new UserError(path.getFileName() + " is truncated (tensor " + t.name() + " ends past the end of the file)");
+                }
+            }
             return new GgufFile(path, version, kv, List.copyOf(tensors), dataOffset, alignment, size);
         } catch (EOFException e) {
             throw new UserError(path.getFileName() + " is truncated (the GGUF header ends early)");
         }
+    }
+
+    /**
+     * What ggml itself checks of a tensor's shape: no negative dimension, an element count and a byte size that fit
+     * in 63 bits, whole blocks along the first dimension, and a non-negative offset.
+     */
+    static void checkShape(Path path, String name, long[] dims, GgmlType type, long offset) {
+        String what = path.getFileName() + ": tensor " + name;
+        long n = 1;
+        for (long d : dims) {
+            if (d < 0) throw new UserError(what + " has a negative dimension (" + d + "): a corrupt GGUF file");
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new UserError(what + " has more elements than fit in 64 bits: a corrupt GGUF file");
+            }
+        }
+        if (dims.length > 0 && dims[0] % type.blockSize != 0) {
+            throw new UserError(what + "'s first dimension " + dims[0] + " is not a multiple of " + type + "'s block of " + type.blockSize);
+        }
+        if (n / type.blockSize > Long.MAX_VALUE / Math.max(1, type.typeSize)) {
+            throw new UserError(what + " is larger than 2^63 bytes: a corrupt GGUF file");
+        }
+        if (offset < 0) throw new UserError(what + " has a negative data offset: a corrupt GGUF file");
+    }
+
+    /** {@code general.alignment}: a power of two (ggml's rule), 32 when absent. */
+    static int alignment(Path path, Map<String, GgufValue> kv) {
+        GgufValue v = kv.get("general.alignment");
+        if (v == null) return GgufWriter.DEFAULT_ALIGNMENT;
+        long a = v.value() instanceof Number num ? num.longValue() : -1;
+        if (a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1) {
+            throw new UserError(path.getFileName() + " has general.alignment " + v.value() + " (must be a power of two): a corrupt GGUF file");
+        }
+        return (int) a;
     }
 
     private static GgufValue.Type type(int id, Path path) {
@@ -74,11 +120,18 @@ public final class GgufReader {
 
     private static final class Le implements AutoCloseable {
         final DataInputStream in;
+        final long size;
         long pos;
         final byte[] b8 = new byte[8];
 
-        Le(InputStream in) {
+        Le(InputStream in, long size) {
             this.in = new DataInputStream(in);
+            this.size = size;
+        }
+
+        /** Bytes of the file not read yet. */
+        long left() {
+            return size - pos;
         }
 
         long u(int n) throws IOException {
@@ -99,7 +152,8 @@ public final class GgufReader {
 
         String str() throws IOException {
             long n = i64();
-            if (n < 0 || n > (1L << 30)) throw new EOFException();
+            // a length beyond the bytes left is a truncated or corrupt file: never allocate for it
+            if (n < 0 || n > (1L << 30) || n > left()) throw new EOFException();
             byte[] b = new byte[(int) n];
             in.readFully(b);
             pos += n;
