@@ -34,11 +34,12 @@ def jjava_dir():
     sys.exit("install: jjava's jars were not found after 'pip install jjava' (looked in: %s)" % ", ".join(candidates))
 
 
-LOGGING = """# the llamagic kernel's java.util.logging settings: JJava's INFO lines ("Loop started.") stay out of the terminal
+# JJava names its loggers after threads ("Loop-Shell-0"), so the level is set for all of them
+LOGGING = """# the llamagic kernel's java.util.logging settings: JJava's INFO lines ("Loop started.") stay out of the terminal,
+# its warnings and errors do not
 handlers = java.util.logging.ConsoleHandler
-.level = INFO
+.level = WARNING
 java.util.logging.ConsoleHandler.level = ALL
-org.dflib.jjava.level = WARNING
 """
 
 
