@@ -182,7 +182,15 @@ def test_executed_quickstart_renders_in_jupyterlab(executed, tmp_path):
             bars: document.querySelectorAll('.llamagic-progress[data-state=done]').length,
             tables: document.querySelectorAll('.jp-OutputArea-output table').length,
             chat: (document.querySelector('.llamagic-chat .llamagic-answer') || {}).innerText || '',
-            svg: document.querySelectorAll('.jp-OutputArea-output svg').length})"""
+            svg: document.querySelectorAll('.jp-OutputArea-output svg').length,
+            chinese: document.body.innerText.includes('快速上手'),
+            note: (() => {
+                const chat = document.querySelector('.llamagic-chat');
+                const note = [...document.querySelectorAll('.jp-OutputArea-output')]
+                    .find(o => o.innerText.includes('随机权重') && o.innerText.includes('random weights'));
+                if (!chat || !note) return 'missing';
+                return (note.compareDocumentPosition(chat) & Node.DOCUMENT_POSITION_FOLLOWING) ? 'above' : 'below';
+            })()})"""
         try:
             # JupyterLab renders a long notebook's outputs progressively (the last cell's chart can come seconds
             # after the first bar): wait for everything, then count (a timeout leaves the counts to the asserts)
@@ -198,6 +206,8 @@ def test_executed_quickstart_renders_in_jupyterlab(executed, tmp_path):
     assert counts["tables"] >= 4, counts
     assert len(counts["chat"].strip()) > 10, counts
     assert counts["svg"] >= 1, counts
+    assert counts["chinese"], "the Chinese text renders"
+    assert counts["note"] == "above", "the offline note sits above the chat answer: %s" % counts
 
 
 def test_quickstart_sh_shows_each_cell_its_progress_and_the_answer_in_the_terminal(executed):
