@@ -52,10 +52,13 @@ public final class LlamaBench {
     }
 
     /**
-     * Runs llama-bench on {@code gguf} with a progress bar in {@code ctx}'s notebook; returns its rows.
-     * {@code onRow} (may be null) gets the table after each finished test, while holding its lock.
+     * Runs llama-bench as {@code spec} says with a progress bar in {@code ctx}'s notebook; returns its rows (one per
+     * test). Throws {@link UserError} (one line) when it cannot run or fails.
      */
-    public static Table run(Context ctx, Path gguf, List<String> extra, Consumer<Table> onRow) throws IOException {
+    public static Table run(Context ctx, LlamaBenchSpec spec) throws IOException {
+        Path gguf = spec.model();
+        List<String> extra = spec.args();
+        Consumer<Table> onRow = spec.onRow();
         String o = outputFlag(extra);
         if (o != null) throw new UserError("llamagic sets llama-bench's output format itself; leave out " + o);
         if (!Files.isRegularFile(gguf)) throw new UserError("no such model file: " + gguf);

@@ -5,6 +5,7 @@ import dev.llamagic.engine.bench.BenchResult;
 import dev.llamagic.engine.bench.BenchRunner;
 import dev.llamagic.engine.bench.BenchSpec;
 import dev.llamagic.engine.bench.LlamaBench;
+import dev.llamagic.engine.bench.LlamaBenchSpec;
 import dev.llamagic.engine.bench.Workload;
 
 import dev.llamagic.magic.Commands;
@@ -100,7 +101,7 @@ public class BenchCommand extends MagicCommand {
         if (llamaBench != null) {
             String o = LlamaBench.outputFlag(extra);
             if (o != null) throw new UserError(prefix + ": --llama-bench sets llama-bench's output format itself; leave out " + o);
-            Table t = LlamaBench.run(ctx, llamaBench.toAbsolutePath(), extra, BenchView.live(out));
+            Table t = LlamaBench.run(ctx, LlamaBenchSpec.builder(llamaBench).args(extra).onRow(BenchView.live(out)).build());
             if (save != null) saved(prefix, BenchReport.save(t, save), null, t.rowCount());
             return;
         }
