@@ -1,6 +1,5 @@
 package dev.llamagic.engine.bench;
 
-import dev.llamagic.util.Html;
 import dev.llamagic.util.Units;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +24,7 @@ public final class BenchReport {
     private BenchReport() {}
 
     public static final String MODEL = "model";
+    public static final String SERVER = "server";
     public static final String PROMPT = "prompt tokens";
     public static final String GEN = "gen tokens";
     public static final String CONCURRENCY = "concurrency";
@@ -57,9 +57,9 @@ public final class BenchReport {
 
     /** One row per (model, prompt, generation, concurrency). */
     public static Table summary(List<BenchResult> results) {
-        Table t = Table.create("%bench",
-                StringColumn.create(MODEL), IntColumn.create(PROMPT), IntColumn.create(GEN), IntColumn.create(CONCURRENCY),
-                IntColumn.create(REQUESTS), DoubleColumn.create(PREFILL), DoubleColumn.create(DECODE),
+        Table t = Table.create("bench summary",
+                StringColumn.create(MODEL), StringColumn.create(SERVER), IntColumn.create(PROMPT), IntColumn.create(GEN),
+                IntColumn.create(CONCURRENCY), IntColumn.create(REQUESTS), DoubleColumn.create(PREFILL), DoubleColumn.create(DECODE),
                 DoubleColumn.create(DECODE_SERVER), DoubleColumn.create(AGGREGATE),
                 DoubleColumn.create(TTFT_P50), DoubleColumn.create(TTFT_P95), DoubleColumn.create(E2E_P50),
                 DoubleColumn.create(E2E_P95), LongColumn.create(GPU_PEAK), DoubleColumn.create(ROOFLINE));
@@ -72,6 +72,7 @@ public final class BenchReport {
                 OptionalDouble decode = Stats.mean(reqs.stream().map(BenchResult.Request::clientDecodeTps).filter(Double::isFinite).toList());
                 OptionalDouble decodeServer = Stats.mean(reqs.stream().map(q -> q.server().predictedPerSecond()).toList());
                 t.stringColumn(MODEL).append(r.model());
+                t.stringColumn(SERVER).append(r.serverName() == null ? "" : r.serverName());
                 t.intColumn(PROMPT).append(c.workloadCase().promptTokens());
                 t.intColumn(GEN).append(c.workloadCase().genTokens());
                 t.intColumn(CONCURRENCY).append(c.workloadCase().concurrency());
@@ -97,9 +98,9 @@ public final class BenchReport {
 
     /** One row per request: the client's clock and the server's timings side by side. */
     public static Table requests(List<BenchResult> results) {
-        Table t = Table.create("%bench requests",
-                StringColumn.create(MODEL), IntColumn.create(PROMPT), IntColumn.create(GEN), IntColumn.create(CONCURRENCY),
-                IntColumn.create("repetition"), IntColumn.create("request"),
+        Table t = Table.create("bench requests",
+                StringColumn.create(MODEL), StringColumn.create(SERVER), IntColumn.create(PROMPT), IntColumn.create(GEN),
+                IntColumn.create(CONCURRENCY), IntColumn.create("repetition"), IntColumn.create("request"),
                 DoubleColumn.create("TTFT (ms)"), DoubleColumn.create("e2e (ms)"), DoubleColumn.create("decode (ms)"),
                 IntColumn.create("decode tokens"), DoubleColumn.create("decode tok/s (client)"),
                 IntColumn.create("cache_n"), IntColumn.create("prompt_n"), DoubleColumn.create("prompt_ms"),
@@ -110,6 +111,7 @@ public final class BenchReport {
                 for (BenchResult.Batch b : c.batches()) {
                     for (BenchResult.Request q : b.requests()) {
                         t.stringColumn(MODEL).append(r.model());
+                        t.stringColumn(SERVER).append(r.serverName() == null ? "" : r.serverName());
                         t.intColumn(PROMPT).append(c.workloadCase().promptTokens());
                         t.intColumn(GEN).append(c.workloadCase().genTokens());
                         t.intColumn(CONCURRENCY).append(c.workloadCase().concurrency());
@@ -139,7 +141,9 @@ public final class BenchReport {
     public static List<String> header(BenchResult r) {
         List<String> lines = new ArrayList<>();
         BenchResult.Server s = r.server();
-        lines.add(r.model() + " at " + r.baseUrl() + ": " + (s.slots() > 0 ? s.slots() + " slots" : "slots unknown")
+        String file = r.modelFile() != null ? r.modelFile().getFileName().toString()
+                : r.server().modelPath().isBlank() ? r.model() : Path.of(r.server().modelPath()).getFileName().toString();
+        lines.add(file + (r.serverName() == null ? "" : " (server '" + r.serverName() + "')") + " at " + r.baseUrl() + ": " + (s.slots() > 0 ? s.slots() + " slots" : "slots unknown")
                 + (s.slotContext() > 0 ? " × " + s.slotContext() + " tokens of context" : "")
                 + (s.buildInfo().isBlank() ? "" : " · llama.cpp " + s.buildInfo()));
         String gpu = r.gpuNames().isEmpty() ? "no NVIDIA GPU seen (GPU memory and % roofline left empty)"
@@ -158,17 +162,20 @@ public final class BenchReport {
     }
 
     public static String legendText() {
-        StringBuilder b = new StringBuilder("what each column measured:\n");
-        for (String[] l : LEGEND) b.append("  ").append(l[0]).append(": ").append(l[1]).append('\n');
-        return b.toString();
+        return legendText(LEGEND);
     }
 
-    public static String legendHtml() {
-        StringBuilder b = new StringBuilder("<details class=\"llamagic-legend\" open><summary>what each column measured</summary><dl style=\"font-size:12px\">");
-        for (String[] l : LEGEND) {
-            b.append("<dt><b>").append(Html.escape(l[0])).append("</b></dt><dd>").append(Html.escape(l[1])).append("</dd>");
-        }
-        return b.append("</dl></details>").toString();
+    /**
+     * The legend entries that explain one of {@code columns} (an entry named "TTFT" explains "TTFT p50 (ms)").
+     */
+    public static List<String[]> legendFor(List<String> columns) {
+        return LEGEND.stream().filter(l -> columns.stream().anyMatch(c -> c.equals(l[0]) || c.startsWith(l[0] + " "))).toList();
+    }
+
+    public static String legendText(List<String[]> legend) {
+        StringBuilder b = new StringBuilder("what each column measured:\n");
+        for (String[] l : legend) b.append("  ").append(l[0]).append(": ").append(l[1]).append('\n');
+        return b.toString();
     }
 
     /** Writes a table as CSV (header row, empty cells for missing figures), creating the folder. */

@@ -1,5 +1,6 @@
 package dev.llamagic.engine.bench;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -7,11 +8,15 @@ import java.util.OptionalLong;
 /**
  * Everything one {@code %bench} run against one server measured. {@link BenchReport} turns it into tables.
  *
+ * @param model      the model's name: its GGUF file name without {@code .gguf} (the server's alias, or its URL, when
+ *                   the file is unknown)
+ * @param serverName the server's name where it has one ({@link BenchSpec#server()}), else null
+ * @param modelFile  the GGUF measured, null when not found here
  * @param modelBytes the GGUF's size on disk (all parts of a split model), 0 when the file is unknown here
  */
-public record BenchResult(String model, String baseUrl, Workload workload, Workload.Plan plan, Server server,
-                          List<CaseResult> cases, List<String> gpuNames, Optional<Roofline.Bandwidth> bandwidth,
-                          long modelBytes) {
+public record BenchResult(String model, String serverName, String baseUrl, Workload workload, Workload.Plan plan,
+                          Server server, List<CaseResult> cases, List<String> gpuNames,
+                          Optional<Roofline.Bandwidth> bandwidth, Path modelFile, long modelBytes) {
 
     /** What {@code /props} said about the server. */
     public record Server(int slots, int slotContext, String modelPath, String buildInfo) {}

@@ -39,7 +39,7 @@ import okio.BufferedSource;
 /**
  * Runs a {@link Workload} against a llama-server: real concurrent streaming {@code /completion} requests,
  * each timed on the client, each response's {@code timings} kept, GPU memory sampled meanwhile.
- * Usable from a cell: {@code BenchRunner.run(Cell.context(), BenchTarget.url("http://127.0.0.1:8080", null), Workload.quick())}.
+ * Usable from a cell: {@code BenchRunner.run(Cell.context(), BenchSpec.builder("http://127.0.0.1:8080").quick().build())}.
  */
 public final class BenchRunner {
     private static final MediaType JSON_TYPE = MediaType.get("application/json");
@@ -60,11 +60,16 @@ public final class BenchRunner {
 
     private final Context ctx;
     private final OkHttpClient http;
-    private final String prefix;
 
-    public BenchRunner(Context ctx, String prefix) {
+    /** The server asked for an API key ({@code /props} answered 401): the message names the URL. */
+    public static final class ApiKeyNeeded extends UserError {
+        ApiKeyNeeded(String baseUrl) {
+            super(baseUrl + " wants an API key");
+        }
+    }
+
+    private BenchRunner(Context ctx) {
         this.ctx = ctx;
-        this.prefix = prefix;
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofMinutes(10))
@@ -73,33 +78,34 @@ public final class BenchRunner {
                 .build();
     }
 
-    /** Runs {@code workload} against {@code target} with a progress bar in {@code ctx}'s notebook. */
-    public static BenchResult run(Context ctx, BenchTarget target, Workload workload) {
-        return new BenchRunner(ctx, "bench").measure(target, workload);
+    /**
+     * Runs {@code spec}'s workload against its server with a progress bar in {@code ctx}'s notebook. Throws
+     * {@link UserError} (one line) when the server cannot be measured, {@link ApiKeyNeeded} when it wants a key,
+     * {@link dev.llamagic.core.Interrupted} when {@code ctx} is interrupted.
+     */
+    public static BenchResult run(Context ctx, BenchSpec spec) {
+        return new BenchRunner(ctx).measure(spec);
     }
 
-    public BenchResult measure(BenchTarget target, Workload workload) {
+    private BenchResult measure(BenchSpec target) {
         try {
-            return doMeasure(target, workload);
+            return doMeasure(target, target.workload());
         } finally {
             http.dispatcher().executorService().shutdown();
             http.connectionPool().evictAll();
         }
     }
 
-    private BenchResult doMeasure(BenchTarget target, Workload workload) {
+    private BenchResult doMeasure(BenchSpec target, Workload workload) {
         String base = target.baseUrl();
         JsonNode props = waitForProps(target);
         int slots = target.slots() > 0 ? target.slots() : props.path("total_slots").asInt(0);
         int slotCtx = props.path("default_generation_settings").path("n_ctx").asInt(0);
         String modelPath = props.path("model_path").asText("");
-        String name = target.name() != null ? target.name()
-                : !props.path("model_alias").asText("").isBlank() ? props.path("model_alias").asText()
-                : !modelPath.isBlank() ? Path.of(modelPath).getFileName().toString() : base;
         BenchResult.Server server = new BenchResult.Server(slots, slotCtx, modelPath, props.path("build_info").asText(""));
         Workload.Plan plan = workload.plan(slots, slotCtx);
         if (plan.cases().isEmpty()) {
-            throw new UserError(prefix + ": nothing of the workload fits this server (" + String.join("; ", plan.notes()) + ")");
+            throw new UserError("nothing of the workload fits this server (" + String.join("; ", plan.notes()) + ")");
         }
         Path modelFile = target.modelFile();
         if (modelFile == null && !modelPath.isBlank()) {
@@ -112,8 +118,9 @@ public final class BenchRunner {
             if (Files.isRegularFile(p)) modelFile = p;
         }
         long modelBytes = ModelLocator.totalBytes(modelFile);
+        String name = modelName(modelFile, modelPath, props.path("model_alias").asText(""), base);
         List<Integer> text = tokenize(target, PROMPT_TEXT);
-        if (text.size() < 16) throw new UserError(prefix + ": the server's /tokenize gave only " + text.size() + " tokens for the prompt text");
+        if (text.size() < 16) throw new UserError("the server's /tokenize gave only " + text.size() + " tokens for the prompt text");
 
         List<BenchResult.CaseResult> results = new ArrayList<>();
         int threads = plan.cases().stream().mapToInt(Workload.Case::concurrency).max().orElse(1);
@@ -133,7 +140,7 @@ public final class BenchRunner {
                 sampler.takeWindowPeak();
                 List<BenchResult.Batch> batches = new ArrayList<>();
                 for (int rep = 1; rep <= plan.repetitions(); rep++) {
-                    ctx.checkInterrupted(prefix);
+                    ctx.checkInterrupted();
                     bar.detail(String.format(Locale.ROOT, "prompt %d · generate %d · concurrency %d · repetition %d/%d",
                             c.promptTokens(), c.genTokens(), c.concurrency(), rep, plan.repetitions()));
                     batches.add(runBatch(pool, live, target, text, c.promptTokens(), c.genTokens(),
@@ -144,8 +151,8 @@ public final class BenchRunner {
             }
             bar.finish(plan.requests() + " requests");
             List<String> gpuNames = sampler.gpus().stream().map(Gpu::name).toList();
-            return new BenchResult(name, base, workload, plan, server, results, gpuNames, Roofline.bandwidth(gpuNames),
-                    modelBytes);
+            return new BenchResult(name, target.server(), base, workload, plan, server, results, gpuNames,
+                    Roofline.bandwidth(gpuNames), modelFile, modelBytes);
         } finally {
             synchronized (live) {
                 live.forEach(Call::cancel);
@@ -157,7 +164,7 @@ public final class BenchRunner {
     private record Timed(BenchResult.Request request, long firstNs, long finalNs) {}
 
     /** Runs {@code concurrency} requests started together; the aggregate is Σ decode tokens ÷ (earliest first token → latest final event). */
-    private BenchResult.Batch runBatch(ExecutorService pool, List<Call> live, BenchTarget target, List<Integer> text,
+    private BenchResult.Batch runBatch(ExecutorService pool, List<Call> live, BenchSpec target, List<Integer> text,
                                                int promptTokens, int genTokens, int concurrency, int seq, Progress bar) {
         CountDownLatch ready = new CountDownLatch(concurrency);
         CountDownLatch go = new CountDownLatch(1);
@@ -174,12 +181,12 @@ public final class BenchRunner {
             }));
         }
         try {
-            while (!ready.await(100, TimeUnit.MILLISECONDS)) ctx.checkInterrupted(prefix);
+            while (!ready.await(100, TimeUnit.MILLISECONDS)) ctx.checkInterrupted();
             go.countDown();
             List<Timed> done = new ArrayList<>();
             for (Future<Timed> f : futures) {
                 while (true) {
-                    ctx.checkInterrupted(prefix);
+                    ctx.checkInterrupted();
                     try {
                         done.add(f.get(100, TimeUnit.MILLISECONDS));
                         break;
@@ -196,12 +203,23 @@ public final class BenchRunner {
             return new BenchResult.Batch(0, done.stream().map(Timed::request).toList(), agg);
         } catch (InterruptedException e) {
             ctx.cancel();
-            throw new Interrupted(prefix);
+            throw new Interrupted();
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof UserError u) throw u;
-            throw new UserError(prefix + ": a request to " + target.baseUrl() + " failed: " + c.getMessage(), c);
+            throw new UserError("a request to " + target.baseUrl() + " failed: " + c.getMessage(), c);
         }
+    }
+
+    /**
+     * How the report names the model: the GGUF's file name without {@code .gguf} (the file found here, else the
+     * one in {@code /props}' {@code model_path}), else the server's alias, else its URL.
+     */
+    static String modelName(Path modelFile, String modelPath, String alias, String baseUrl) {
+        String file = modelFile != null ? modelFile.getFileName().toString()
+                : modelPath == null || modelPath.isBlank() ? "" : Path.of(modelPath).getFileName().toString();
+        if (!file.isBlank()) return file.replaceFirst("(?i)\\.gguf$", "");
+        return alias != null && !alias.isBlank() ? alias : baseUrl;
     }
 
     /** {@code n} tokens cut from the text (repeated as needed), rotated by {@code seq} so no two requests share a prefix. */
@@ -212,7 +230,7 @@ public final class BenchRunner {
         return out;
     }
 
-    private Timed stream(List<Call> live, BenchTarget target, List<Integer> prompt, int genTokens, int index) throws IOException {
+    private Timed stream(List<Call> live, BenchSpec target, List<Integer> prompt, int genTokens, int index) throws IOException {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode p = body.putArray("prompt");
         prompt.forEach(p::add);
@@ -232,7 +250,7 @@ public final class BenchRunner {
         JsonNode finalEvent = null;
         try (Response r = call.execute()) {
             if (!r.isSuccessful()) {
-                throw new UserError(prefix + ": " + target.baseUrl() + "/completion answered HTTP " + r.code() + ": "
+                throw new UserError(target.baseUrl() + "/completion answered HTTP " + r.code() + ": "
                         + errorMessage(r));
             }
             BufferedSource src = r.body().source();
@@ -247,7 +265,7 @@ public final class BenchRunner {
                 if (data.equals("[DONE]")) break;
                 JsonNode ev = JSON.readTree(data);
                 if (ev.has("error")) {
-                    throw new UserError(prefix + ": the server failed mid-stream: " + ev.path("error").path("message").asText(ev.toString()));
+                    throw new UserError("the server failed mid-stream: " + ev.path("error").path("message").asText(ev.toString()));
                 }
                 if (ev.path("stop").asBoolean(false)) {
                     fin = now;
@@ -262,7 +280,7 @@ public final class BenchRunner {
             live.remove(call);
         }
         long end = System.nanoTime();
-        if (finalEvent == null) throw new UserError(prefix + ": the server closed a stream without its final event");
+        if (finalEvent == null) throw new UserError("the server closed a stream without its final event");
         JsonNode t = finalEvent.path("timings");
         BenchResult.Timings timings = new BenchResult.Timings(t.path("cache_n").asInt(), t.path("prompt_n").asInt(),
                 t.path("prompt_ms").asDouble(), t.path("prompt_per_second").asDouble(), t.path("predicted_n").asInt(),
@@ -300,16 +318,16 @@ public final class BenchRunner {
         }
     }
 
-    private void auth(Request.Builder rb, BenchTarget target) {
+    private void auth(Request.Builder rb, BenchSpec target) {
         if (target.apiKey() != null && !target.apiKey().isBlank()) rb.header("Authorization", "Bearer " + target.apiKey());
     }
 
     /** {@code /props}, waiting while the server answers 503 (model loading). */
-    private JsonNode waitForProps(BenchTarget target) {
+    private JsonNode waitForProps(BenchSpec target) {
         long deadline = System.nanoTime() + LOAD_WAIT.toNanos();
         boolean said = false;
         while (true) {
-            ctx.checkInterrupted(prefix);
+            ctx.checkInterrupted();
             Request.Builder rb = new Request.Builder().url(target.baseUrl() + "/props").get();
             auth(rb, target);
             try (Response r = http.newCall(rb.build()).execute()) {
@@ -317,27 +335,27 @@ public final class BenchRunner {
                     if (!said) ctx.notebook().print("waiting for " + target.baseUrl() + " to finish loading its model …");
                     said = true;
                 } else if (r.code() == 401) {
-                    throw new UserError(prefix + ": " + target.baseUrl() + " wants an API key: pass --api-key");
+                    throw new ApiKeyNeeded(target.baseUrl());
                 } else if (!r.isSuccessful()) {
-                    throw new UserError(prefix + ": " + target.baseUrl() + "/props answered HTTP " + r.code()
+                    throw new UserError(target.baseUrl() + "/props answered HTTP " + r.code()
                             + " — is this a llama-server? (" + errorMessage(r) + ")");
                 } else {
                     return JSON.readTree(r.body().string());
                 }
             } catch (IOException e) {
-                throw new UserError(prefix + ": cannot reach " + target.baseUrl() + " (" + e.getMessage()
+                throw new UserError("cannot reach " + target.baseUrl() + " (" + e.getMessage()
                         + "): is the server running? Check the URL and port");
             }
             try {
                 Thread.sleep(500);
             } catch (InterruptedException e) {
                 ctx.cancel();
-                throw new Interrupted(prefix);
+                throw new Interrupted();
             }
         }
     }
 
-    private List<Integer> tokenize(BenchTarget target, String text) {
+    private List<Integer> tokenize(BenchSpec target, String text) {
         ObjectNode body = JSON.createObjectNode();
         body.put("content", text);
         body.put("add_special", false);
@@ -346,13 +364,13 @@ public final class BenchRunner {
         auth(rb, target);
         try (Response r = http.newCall(rb.build()).execute()) {
             if (!r.isSuccessful()) {
-                throw new UserError(prefix + ": " + target.baseUrl() + "/tokenize answered HTTP " + r.code() + ": " + errorMessage(r));
+                throw new UserError(target.baseUrl() + "/tokenize answered HTTP " + r.code() + ": " + errorMessage(r));
             }
             List<Integer> out = new ArrayList<>();
             for (JsonNode n : JSON.readTree(r.body().string()).path("tokens")) out.add(n.isObject() ? n.path("id").asInt() : n.asInt());
             return out;
         } catch (IOException e) {
-            throw new UserError(prefix + ": cannot reach " + target.baseUrl() + "/tokenize: " + e.getMessage());
+            throw new UserError("cannot reach " + target.baseUrl() + "/tokenize: " + e.getMessage());
         }
     }
 }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llamagic.engine.build.Llama;
 import dev.llamagic.core.ChildProcess;
 import dev.llamagic.core.Context;
-import dev.llamagic.util.Html;
-import dev.llamagic.core.Notebook;
 import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
 import dev.llamagic.util.Units;
@@ -18,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tech.tablesaw.api.DoubleColumn;
@@ -44,19 +43,29 @@ public final class LlamaBench {
         return cmd;
     }
 
-    /** Runs llama-bench on {@code gguf}; returns its rows (also shown live in the notebook). */
-    public static Table run(Context ctx, String prefix, Path gguf, List<String> extra) throws IOException {
+    /** The first of {@code extra} that sets llama-bench's output format (which llamagic sets itself), or null. */
+    public static String outputFlag(List<String> extra) {
         for (String a : extra) {
-            if (a.equals("-o") || a.equals("--output") || a.equals("-oe") || a.equals("--output-err")) {
-                throw new UserError(prefix + ": --llama-bench sets llama-bench's output format itself; leave out " + a);
-            }
+            if (a.equals("-o") || a.equals("--output") || a.equals("-oe") || a.equals("--output-err")) return a;
         }
-        if (!Files.isRegularFile(gguf)) throw new UserError(prefix + ": no such model file: " + gguf);
+        return null;
+    }
+
+    /**
+     * Runs llama-bench as {@code spec} says with a progress bar in {@code ctx}'s notebook; returns its rows (one per
+     * test). Throws {@link UserError} (one line) when it cannot run or fails.
+     */
+    public static Table run(Context ctx, LlamaBenchSpec spec) throws IOException {
+        Path gguf = spec.model();
+        List<String> extra = spec.args();
+        Consumer<Table> onRow = spec.onRow();
+        String o = outputFlag(extra);
+        if (o != null) throw new UserError("llamagic sets llama-bench's output format itself; leave out " + o);
+        if (!Files.isRegularFile(gguf)) throw new UserError("no such model file: " + gguf);
         Path binary = Llama.latest(ctx).binary("llama-bench");
         List<String> cmd = command(binary, gguf, extra);
         Path log = ctx.logs().resolve("llama-bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
         Table table = emptyTable(gguf.getFileName().toString());
-        Notebook.LiveView[] view = new Notebook.LiveView[1];
         List<String> errors = new ArrayList<>();
         try (Progress bar = ctx.notebook().progress("llama-bench " + gguf.getFileName(), 0, Progress.Unit.STEPS)) {
             bar.detail("loading " + gguf.getFileName());
@@ -73,10 +82,7 @@ public final class LlamaBench {
                         JsonNode row = JSON.readTree(line);
                         synchronized (table) {
                             addRow(table, row);
-                            String html = Html.table(table);
-                            String text = table.printAll();
-                            if (view[0] == null) view[0] = ctx.notebook().live(html, text);
-                            else view[0].update(html, text);
+                            if (onRow != null) onRow.accept(table);
                         }
                         bar.add(1);
                     } catch (IOException e) {
@@ -90,18 +96,18 @@ public final class LlamaBench {
             });
             int exit;
             try {
-                exit = p.waitFor(ctx, prefix);
+                exit = p.waitFor(ctx, null);
             } finally {
                 p.close();
             }
             if (exit != 0) {
                 String why = errors.isEmpty() ? String.join(" | ", p.tail(3)) : errors.get(errors.size() - 1);
                 bar.fail("exit " + exit);
-                throw new UserError(prefix + ": llama-bench failed (exit " + exit + "): " + why + " (log: " + log + ")");
+                throw new UserError("llama-bench failed (exit " + exit + "): " + why + " (log: " + log + ")");
             }
             bar.finish(table.rowCount() + " test" + (table.rowCount() == 1 ? "" : "s"));
         }
-        if (view[0] == null) throw new UserError(prefix + ": llama-bench printed no results (log: " + log + ")");
+        if (table.rowCount() == 0) throw new UserError("llama-bench printed no results (log: " + log + ")");
         return table;
     }
 

@@ -58,6 +58,16 @@ public record Workload(String name, List<Integer> promptTokens, List<Integer> ge
         return new Workload(modified(), promptTokens, genTokens, concurrency, v);
     }
 
+    /** This workload with the given settings in place of its own; a null keeps its own. */
+    public Workload with(List<Integer> prompts, List<Integer> gen, List<Integer> concurrency, Integer repetitions) {
+        Workload w = this;
+        if (prompts != null) w = w.withPrompts(prompts);
+        if (gen != null) w = w.withGen(gen);
+        if (concurrency != null) w = w.withConcurrency(concurrency);
+        if (repetitions != null) w = w.withRepetitions(repetitions);
+        return w;
+    }
+
     private String modified() {
         return name.endsWith(" (modified)") ? name : name + " (modified)";
     }

@@ -3,10 +3,9 @@ package dev.llamagic.magic.bench;
 import dev.llamagic.engine.bench.BenchReport;
 import dev.llamagic.engine.bench.BenchResult;
 import dev.llamagic.engine.bench.BenchRunner;
-import dev.llamagic.engine.bench.BenchTarget;
-import dev.llamagic.engine.bench.BenchTargets;
-import dev.llamagic.engine.bench.Charts;
+import dev.llamagic.engine.bench.BenchSpec;
 import dev.llamagic.engine.bench.LlamaBench;
+import dev.llamagic.engine.bench.LlamaBenchSpec;
 import dev.llamagic.engine.bench.Workload;
 
 import dev.llamagic.magic.Commands;
@@ -42,7 +41,7 @@ public class BenchCommand extends MagicCommand {
     /** How {@code --server NAME} (and plain {@code %bench}) finds a server: the servers {@code %serve} started. */
     static BenchTargets targets() {
         return BenchTargets.of(n -> Servers.find(n).orElse(null), BenchCommand::latestOrNull,
-                s -> new BenchTarget(s.name(), s.baseUrl(), s.apiKey(), s.modelPath(), s.pid(), 0));
+                s -> BenchSpec.builder(s.baseUrl()).server(s.name()).apiKey(s.apiKey()).modelFile(s.modelPath()).pid(s.pid()));
     }
 
     private static LlamaServer latestOrNull() {
@@ -100,7 +99,9 @@ public class BenchCommand extends MagicCommand {
             throw new UserError(prefix + ": Unknown option: '" + extra.get(0) + "' (see " + prefix + " --help)");
         }
         if (llamaBench != null) {
-            Table t = LlamaBench.run(ctx, prefix, llamaBench.toAbsolutePath(), extra);
+            String o = LlamaBench.outputFlag(extra);
+            if (o != null) throw new UserError(prefix + ": --llama-bench sets llama-bench's output format itself; leave out " + o);
+            Table t = LlamaBench.run(ctx, LlamaBenchSpec.builder(llamaBench).args(extra).onRow(BenchView.live(out)).build());
             if (save != null) saved(prefix, BenchReport.save(t, save), null, t.rowCount());
             return;
         }
@@ -114,39 +115,40 @@ public class BenchCommand extends MagicCommand {
             }
             int slotContext = (int) Math.ceil((w.maxSequence() + 16) / 256.0) * 256;
             for (Path p : compare) {
-                ctx.checkInterrupted(prefix);
+                ctx.checkInterrupted();
                 // one supervised server per model (the %serve registry: it dies with the kernel), stopped afterwards
                 String model = p.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
                 ServerSpec spec = ServerSpec.builder(p.toAbsolutePath()).name("bench-" + model).parallel(w.maxConcurrency())
                         .ctx(w.maxConcurrency() * slotContext).extraFlags(sargs).build();
                 LlamaServer s = Servers.start(ctx, spec);
                 try {
-                    results.add(new BenchRunner(ctx, prefix).measure(
-                            new BenchTarget(model, s.baseUrl(),
-                                    s.apiKey(), p.toAbsolutePath(), s.pid(), w.maxConcurrency()), w));
+                    results.add(measure(prefix, BenchSpec.builder(s.baseUrl()).apiKey(s.apiKey())
+                            .modelFile(p.toAbsolutePath()).pid(s.pid()).slots(w.maxConcurrency()).workload(w).build()));
                 } finally {
                     Servers.stop(s.name());
                 }
             }
         } else {
-            BenchTarget target = url != null ? BenchTarget.url(url, apiKey) : targets().resolve(server, prefix);
-            if (apiKey != null && target.apiKey() == null) {
-                target = new BenchTarget(target.name(), target.baseUrl(), apiKey, target.modelFile(), target.pid(), target.slots());
-            }
-            results.add(new BenchRunner(ctx, prefix).measure(target, w));
+            BenchSpec.Builder target = url != null ? BenchSpec.builder(url).apiKey(apiKey) : targets().resolve(server);
+            if (apiKey != null && target.apiKey() == null) target.apiKey(apiKey);
+            results.add(measure(prefix, build(prefix, target.workload(w))));
         }
-        for (BenchResult r : results) BenchReport.header(r).forEach(out::print);
         Table summary = BenchReport.summary(results);
-        out.table(summary);
-        out.html(BenchReport.legendHtml(), BenchReport.legendText());
-        Charts.Chart chart = Charts.throughputChart(summary);
-        if (chart != null) out.html(chart.svg(), chart.text());
         Table requests = BenchReport.requests(results);
-        if (raw) out.table(requests);
+        BenchView.show(out, results, summary, requests, raw);
         if (save != null) {
             Path s = BenchReport.save(summary, save);
             Path rq = BenchReport.save(requests, BenchReport.requestsPath(s));
             saved(prefix, s, rq, summary.rowCount());
+        }
+    }
+
+    /** Runs one benchmark; a server that wants a key is told how to pass one. */
+    private BenchResult measure(String prefix, BenchSpec spec) {
+        try {
+            return BenchRunner.run(ctx, spec);
+        } catch (BenchRunner.ApiKeyNeeded e) {
+            throw new UserError(prefix + ": " + e.getMessage() + ": pass --api-key", e);
         }
     }
 
@@ -156,16 +158,20 @@ public class BenchCommand extends MagicCommand {
                 + "; load with dev.llamagic.engine.bench.BenchReport.load(\"" + csv + "\")");
     }
 
+    /** The workload the flags ask for. */
     private Workload workload(String prefix) {
-        Workload w = quick ? Workload.quick() : Workload.standard();
         try {
-            if (prompts != null) w = w.withPrompts(prompts);
-            if (gen != null) w = w.withGen(gen);
-            if (concurrency != null) w = w.withConcurrency(concurrency);
-            if (reps != null) w = w.withRepetitions(reps);
+            return (quick ? Workload.quick() : Workload.standard()).with(prompts, gen, concurrency, reps);
         } catch (IllegalArgumentException e) {
             throw new UserError(prefix + ": " + e.getMessage());
         }
-        return w;
+    }
+
+    private static BenchSpec build(String prefix, BenchSpec.Builder b) {
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(prefix + ": " + e.getMessage());
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.Table;
 
 /**
  * The client-side timing of {@code %bench} against a real loopback HTTP server that streams llama-server's
@@ -34,6 +35,8 @@ class BenchRunnerTest {
     private static final int GEN = 8;
 
     private HttpServer server;
+    /** What the scripted server's /props says its model file is. */
+    private String modelPath = "";
 
     @TempDir
     Path home;
@@ -49,7 +52,7 @@ class BenchRunnerTest {
     private String start(Script script) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/props", ex -> reply(ex, "{\"total_slots\":2,\"default_generation_settings\":{\"n_ctx\":4096},"
-                + "\"model_path\":\"\",\"model_alias\":\"scripted\",\"build_info\":\"test\"}"));
+                + "\"model_path\":\"" + modelPath + "\",\"model_alias\":\"scripted\",\"build_info\":\"test\"}"));
         server.createContext("/tokenize", ex -> {
             StringBuilder ids = new StringBuilder();
             for (int i = 0; i < 100; i++) ids.append(i == 0 ? "" : ",").append(1000 + i);
@@ -107,10 +110,14 @@ class BenchRunnerTest {
     }
 
     private BenchResult bench(Script script) throws IOException {
+        return bench(script, null);
+    }
+
+    private BenchResult bench(Script script, String serverName) throws IOException {
         String url = start(script);
         Context ctx = new Context(new RecordingNotebook(), Map.of("LLAMAGIC_HOME", home.toString(), "PATH", ""), "test", null);
         Workload w = new Workload("test", List.of(16), List.of(GEN), List.of(1, 2), 1);
-        return BenchRunner.run(ctx, new BenchTarget(null, url, null, null, null, 0), w);
+        return BenchRunner.run(ctx, BenchSpec.builder(url).server(serverName).workload(w).build());
     }
 
     private static List<BenchResult.Request> requests(BenchResult r) {
@@ -140,6 +147,28 @@ class BenchRunnerTest {
         assertEquals(2, pair.requests().size());
         double one = (GEN - 1) * 1000.0 / decode;
         assertTrue(pair.aggregateDecodeTps() > 1.2 * one && pair.aggregateDecodeTps() <= 2 * one, pair.toString());
+    }
+
+    @Test
+    void theModelIsNamedByItsFileAndTheServerByItsName() throws IOException {
+        // a model file the server names but this machine does not have: still the report's model name
+        modelPath = "/models/Qwen3-4B-Q4_K_M.gguf";
+        BenchResult r = bench(new Script(1, false), "named-tiny");
+        assertEquals("Qwen3-4B-Q4_K_M", r.model());
+        assertEquals("named-tiny", r.serverName());
+        Table t = BenchReport.summary(List.of(r));
+        assertEquals(List.of("Qwen3-4B-Q4_K_M"), t.stringColumn(BenchReport.MODEL).unique().asList());
+        assertEquals(List.of("named-tiny"), t.stringColumn(BenchReport.SERVER).unique().asList());
+        assertTrue(BenchReport.header(r).get(0).startsWith("Qwen3-4B-Q4_K_M.gguf (server 'named-tiny') at http://127.0.0.1:"),
+                BenchReport.header(r).get(0));
+    }
+
+    @Test
+    void modelNames() {
+        assertEquals("a-F16", BenchRunner.modelName(Path.of("/m/a-F16.gguf"), "/elsewhere/b.gguf", "alias", "http://h"));
+        assertEquals("b", BenchRunner.modelName(null, "b.GGUF", "alias", "http://h"));
+        assertEquals("alias", BenchRunner.modelName(null, "", "alias", "http://h"));
+        assertEquals("http://h", BenchRunner.modelName(null, "", "", "http://h"));
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.llamagic.engine.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamagic.engine.gpu.ProcessNames;
 import java.net.InetAddress;
+import java.util.Map;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.OptionalLong;
@@ -26,5 +28,13 @@ class LocalServersTest {
         assertEquals(cwd.resolve("m.gguf"), LocalServers.resolve("m.gguf", me, Path.of("/proc")));
         assertEquals(Path.of("/abs/m.gguf"), LocalServers.resolve("/abs/m.gguf", me, Path.of("/proc")));
         assertEquals(Path.of("m.gguf"), LocalServers.resolve("m.gguf", null, Path.of("/proc")));
+    }
+
+    @Test
+    void processNamesFromAListing() {
+        ProcessNames n = ProcessNames.of(() -> Map.of(ProcessHandle.current().pid(), "me"));
+        assertEquals("me", n.nameOf(ProcessHandle.current().pid()));
+        assertEquals(null, n.nameOf(1));
+        assertEquals(null, ProcessNames.NONE.nameOfTree(ProcessHandle.current().pid()));
     }
 }

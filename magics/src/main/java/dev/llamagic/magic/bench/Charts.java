@@ -1,5 +1,6 @@
-package dev.llamagic.engine.bench;
+package dev.llamagic.magic.bench;
 
+import dev.llamagic.engine.bench.BenchReport;
 import dev.llamagic.util.Html;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
