@@ -1,11 +1,49 @@
 package dev.llamagic.engine.serve;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** Why llama-server exited while loading, read off its last log lines: one short phrase. */
-public final class LoadFailure {
-    private LoadFailure() {}
+/**
+ * Why llama-server exited while loading: the model, the exit code, a short phrase read off its last log lines
+ * (null when they say nothing recognisable), the lines worth showing, and the full log.
+ */
+public record LoadFailure(String model, Integer exitCode, String reason, List<String> lines, Path log) {
+    public LoadFailure {
+        lines = List.copyOf(lines);
+    }
+
+    /** What {@code server} left behind: its last output, read once it has exited. */
+    static LoadFailure of(LlamaServer server) {
+        List<String> tail = server.tail(200);
+        Integer code = server.exitCode();
+        return new LoadFailure(server.modelPath().getFileName().toString(), code, reason(tail, code), relevant(tail, 15),
+                server.logFile());
+    }
+
+    /** One line: {@code llama-server exited while loading M (exit code N): reason}. */
+    public String headline() {
+        return "llama-server exited while loading " + model + " (exit code " + exitCode + ")" + (reason == null ? "" : ": " + reason);
+    }
+
+    /** The failure as the exception {@link Servers#start} throws. */
+    public Failed error() {
+        return new Failed(this);
+    }
+
+    /** Thrown when the server exits while loading; {@link #failure()} holds the details to show. */
+    public static final class Failed extends ServeError {
+        private final LoadFailure failure;
+
+        Failed(LoadFailure f) {
+            super(Kind.OTHER, f.model(), f.headline() + " (log: " + f.log() + ")");
+            this.failure = f;
+        }
+
+        public LoadFailure failure() {
+            return failure;
+        }
+    }
 
     private static final String[][] CAUSES = {
             {"cudamalloc failed", "out of GPU memory"},

@@ -40,13 +40,13 @@ import tech.tablesaw.api.Table;
 public class BenchCommand extends MagicCommand {
 
     /** How {@code --server NAME} (and plain {@code %bench}) finds a server: the servers {@code %serve} started. */
-    static BenchTargets targets() {
-        return BenchTargets.of(n -> Servers.find(n).orElse(null), BenchCommand::latestOrNull,
+    BenchTargets targets() {
+        return BenchTargets.of(n -> Servers.of(ctx).find(n).orElse(null), this::latestOrNull,
                 s -> new BenchTarget(s.name(), s.baseUrl(), s.apiKey(), s.modelPath(), s.pid(), 0));
     }
 
-    private static LlamaServer latestOrNull() {
-        return Servers.all().isEmpty() ? null : Servers.latest();
+    private LlamaServer latestOrNull() {
+        return Servers.of(ctx).latest().orElse(null);
     }
 
     @Option(names = "--url", paramLabel = "URL", description = "A running llama-server, e.g. http://127.0.0.1:8080.")
@@ -125,7 +125,7 @@ public class BenchCommand extends MagicCommand {
                             new BenchTarget(model, s.baseUrl(),
                                     s.apiKey(), p.toAbsolutePath(), s.pid(), w.maxConcurrency()), w));
                 } finally {
-                    Servers.stop(s.name());
+                    Servers.of(ctx).stop(s.name());
                 }
             }
         } else {
