@@ -26,6 +26,11 @@ public record LoadFailure(String model, Integer exitCode, String reason, List<St
         return "llama-server exited while loading " + model + " (exit code " + exitCode + ")" + (reason == null ? "" : ": " + reason);
     }
 
+    /** The same failure with another reason. */
+    public LoadFailure withReason(String newReason) {
+        return new LoadFailure(model, exitCode, newReason, lines, log);
+    }
+
     /** The failure as the exception {@link Servers#start} throws. */
     public Failed error() {
         return new Failed(this);
@@ -52,8 +57,8 @@ public record LoadFailure(String model, Integer exitCode, String reason, List<St
             {"unable to allocate", "out of memory (a buffer could not be allocated)"},
             {"std::bad_alloc", "out of memory"},
             {"unknown model architecture", "unsupported model architecture"},
-            {"no kernel image is available", "the GPU's architecture is not in this build (rebuild with %build-llama for this GPU)"},
-            {"unsupported gpu architecture", "the GPU's architecture is not in this build (rebuild with %build-llama for this GPU)"},
+            {"no kernel image is available", "the GPU's architecture is not in this build (rebuild llama.cpp for this GPU)"},
+            {"unsupported gpu architecture", "the GPU's architecture is not in this build (rebuild llama.cpp for this GPU)"},
             {"invalid magic", "not a valid GGUF file"},
             {"failed to read magic", "not a valid GGUF file"},
             {"gguf_init_from_file", "a damaged or unreadable GGUF file"},

@@ -154,8 +154,9 @@ public class ServeCommand extends MagicCommand {
             else if (mode.restart != null) restartServer(mode.restart);
             else showServerHelp();
         } catch (LoadFailure.Failed f) {
-            LoadFailureView.show(out, f.failure());
-            throw f;
+            LoadFailure worded = ServeMessages.explain(f.failure());
+            LoadFailureView.show(out, worded);
+            throw worded == f.failure() ? f : new UserError(worded.error().getMessage(), f);
         } catch (ServeError e) {
             throw ServeMessages.explain(e);
         }

@@ -2,6 +2,7 @@ package dev.llamagic.magic.serve;
 
 import dev.llamagic.core.UserError;
 import dev.llamagic.engine.serve.LlamaServer;
+import dev.llamagic.engine.serve.LoadFailure;
 import dev.llamagic.engine.serve.ServeError;
 import dev.llamagic.engine.serve.Servers;
 
@@ -32,6 +33,11 @@ public final class ServeMessages {
             case OTHER -> m;
         };
         return worded.equals(m) ? e : new UserError(worded, e);
+    }
+
+    /** A failed load in the magic's words (a rebuild means {@code %build-llama}). */
+    public static LoadFailure explain(LoadFailure f) {
+        return f.reason() == null ? f : f.withReason(f.reason().replace("(rebuild llama.cpp for this GPU)", "(rebuild with %build-llama for this GPU)"));
     }
 
     /** The server {@code name} of {@code servers}, or a one-line error saying how to start one. */

@@ -60,6 +60,11 @@ class ServeMessagesTest {
         assertEquals("llama-server exited while loading broken.gguf (exit code 1): not a valid GGUF file\n"
                 + "gguf_init_from_file_impl: invalid magic <x> & 'y'\nmain: exiting\nfull log: /h/logs/serve-broken.log", LoadFailureView.text(f));
         LoadFailure unknown = new LoadFailure("m.gguf", 3, null, List.of(), Path.of("/l"));
+        assertSame(unknown, ServeMessages.explain(unknown));
+        String arch = LoadFailure.reason(List.of("CUDA error: no kernel image is available for execution on the device"), 1);
+        assertEquals("the GPU's architecture is not in this build (rebuild llama.cpp for this GPU)", arch);
+        assertEquals("llama-server exited while loading m.gguf (exit code 1): the GPU's architecture is not in this build "
+                + "(rebuild with %build-llama for this GPU)", ServeMessages.explain(new LoadFailure("m.gguf", 1, arch, List.of(), Path.of("/l"))).headline());
         assertEquals("llama-server exited while loading m.gguf (exit code 3)", unknown.headline());
     }
 }
