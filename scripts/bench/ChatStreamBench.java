@@ -1,6 +1,7 @@
 // Streaming client vs llama-server's own numbers on the same requests: tokens/s seen by llamagic's ChatClient
 // (first → last token arrival, counting n-1 tokens like the server) against the server's predicted_per_second.
 // Run through chat_stream.sh (java single-file source launch on the llamagic jar).
+import dev.llamagic.engine.chat.Chat;
 import dev.llamagic.engine.chat.ChatRequest;
 import dev.llamagic.engine.chat.ChatResult;
 import dev.llamagic.engine.chat.Message;
@@ -24,15 +25,15 @@ public class ChatStreamBench {
         LlamaServer s = Servers.start(ctx, ServerSpec.builder(model).name("bench").extraFlags(extra).build());
         try {
             // warm-up, not counted
-            s.client().stream(ChatRequest.builder().message(Message.user("warm up")).maxTokens(16).build(), null, () -> false);
+            Chat.ask(ctx, ChatRequest.to(s.url()).user("warm up").maxTokens(16).build());
             List<Double> ratios = new ArrayList<>();
             double sumClient = 0;
             double sumServer = 0;
             System.out.println("req  tokens  server_tok/s  client_tok/s  client/server  ttft_ms");
             for (int i = 0; i < requests; i++) {
-                ChatRequest req = ChatRequest.builder().message(Message.user("Tell me a long story, number " + i + "."))
+                ChatRequest req = ChatRequest.to(s.url()).message(Message.user("Tell me a long story, number " + i + "."))
                         .maxTokens(maxTokens).temperature(1.0).seed((long) i).noThink(true).build();
-                ChatResult r = s.client().stream(req, null, () -> false);
+                ChatResult r = Chat.ask(ctx, req);
                 double server = r.serverTokensPerSecond();
                 double client = r.clientTokensPerSecond();
                 ratios.add(client / server);
@@ -49,7 +50,7 @@ public class ChatStreamBench {
             System.out.printf(Locale.ROOT, "mean server %.1f tok/s, mean client %.1f tok/s: client/server median %.2f%%, mean %.2f%%, worst %.2f%%%n",
                     sumServer / requests, sumClient / requests, 100 * median, 100 * mean, 100 * min);
         } finally {
-            Servers.stop("all");
+            Servers.of(ctx).close();
         }
     }
 }

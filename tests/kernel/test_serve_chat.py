@@ -246,8 +246,10 @@ def test_server_conversation_grows_its_prompt(skernel, tiny):
 
 
 def test_java_api(skernel, tiny):
-    cell = skernel.execute('var s = dev.llamagic.engine.serve.Servers.get("tiny");\n'
-                           'var r = s.chat("Hello", 20);\n'
+    cell = skernel.execute('var ctx = dev.llamagic.kernel.Cell.context();\n'
+                           'var s = dev.llamagic.engine.serve.Servers.of(ctx).get("tiny");\n'
+                           'var r = dev.llamagic.engine.chat.Chat.ask(ctx, dev.llamagic.engine.chat.ChatRequest.to(s.url())'
+                           '.apiKey(s.apiKey()).user("Hello").maxTokens(20).build());\n'
                            'System.out.println(s.name() + " " + s.port() + " " + s.pid() + " " + s.state() + " "'
                            ' + (r.generatedTokens() > 0) + " " + (r.timings() != null));', timeout=120)
     assert cell.status == "ok", cell.error

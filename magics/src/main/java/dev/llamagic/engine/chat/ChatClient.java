@@ -320,6 +320,13 @@ public final class ChatClient {
 
     // ---- errors in one line
 
+    /** The server refused the request (401, 403): a missing or wrong API key; the message ends with the status. */
+    public static final class Refused extends UserError {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     private UserError httpError(int code, String body) {
         String msg;
         try {
@@ -328,8 +335,8 @@ public final class ChatClient {
             msg = abbreviate(body);
         }
         if (code == 401 || code == 403) {
-            return new UserError(baseUrl + " refused the request (" + code + (msg.isEmpty() ? "" : ": " + msg)
-                    + "): pass the server's key with --api-key");
+            return new Refused(baseUrl + " refused the request (" + code + (msg.isEmpty() ? "" : ": " + msg)
+                    + ")");
         }
         if (code == 503) {
             return new UserError(baseUrl + " is not ready (503" + (msg.isEmpty() ? "" : ": " + msg) + "): wait for the model to load");

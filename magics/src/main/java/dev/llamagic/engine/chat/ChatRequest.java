@@ -5,8 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What to send to {@code /v1/chat/completions}: the messages and the sampling overrides (null = the server's). */
+/**
+ * What to send to {@code /v1/chat/completions}: the messages and the sampling overrides (null = the server's), and,
+ * for {@link Chat}, where to send it ({@link #to(String)}: the server's URL, and its API key if it wants one).
+ */
 public final class ChatRequest {
+    private final String url;
+    private final String apiKey;
     private final List<Message> messages;
     private final String model;
     private final Double temperature;
@@ -19,6 +24,8 @@ public final class ChatRequest {
     private final Boolean cachePrompt;
 
     private ChatRequest(Builder b) {
+        this.url = b.url;
+        this.apiKey = b.apiKey;
         this.messages = List.copyOf(b.messages);
         this.model = b.model;
         this.temperature = b.temperature;
@@ -33,6 +40,21 @@ public final class ChatRequest {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A request to the server at {@code url} ({@code http://127.0.0.1:8080}, or an OpenAI-style base ending in {@code /v1}). */
+    public static Builder to(String url) {
+        return new Builder().url(url);
+    }
+
+    /** Where {@link Chat} sends it (null: not set; a {@link ChatClient} sends to its own URL). */
+    public String url() {
+        return url;
+    }
+
+    /** Sent as {@code Authorization: Bearer} by {@link Chat}; null for none. */
+    public String apiKey() {
+        return apiKey;
     }
 
     public static ChatRequest of(String userMessage) {
@@ -78,6 +100,8 @@ public final class ChatRequest {
 
     /** Builder; every sampling setter takes null for "the server's default". */
     public static final class Builder {
+        private String url;
+        private String apiKey;
         private final List<Message> messages = new ArrayList<>();
         private String model;
         private Double temperature;
@@ -89,7 +113,11 @@ public final class ChatRequest {
         private boolean noThink;
         private Boolean cachePrompt;
 
+        public Builder url(String v) { url = v; return this; }
+        public Builder apiKey(String v) { apiKey = v; return this; }
         public Builder message(Message m) { messages.add(m); return this; }
+        /** Adds a user message. */
+        public Builder user(String text) { messages.add(Message.user(text)); return this; }
         public Builder messages(List<Message> ms) { messages.addAll(ms); return this; }
         public Builder model(String v) { model = v; return this; }
         public Builder temperature(Double v) { temperature = v; return this; }

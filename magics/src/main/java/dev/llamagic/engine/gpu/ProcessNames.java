@@ -19,7 +19,7 @@ public interface ProcessNames {
 
     /**
      * Names from a live listing of our processes (pid → name), read afresh on each use, e.g. at merge:
-     * {@code ProcessNames.of(() -> Servers.all().stream().collect(Collectors.toMap(s -> s.pid(), s -> s.name())))}.
+     * {@code ProcessNames.of(() -> servers.all().stream().collect(Collectors.toMap(s -> s.pid(), s -> s.name())))}.
      */
     static ProcessNames of(java.util.function.Supplier<Map<Long, String>> running) {
         return new ProcessNames() {

@@ -2,10 +2,6 @@ package dev.llamagic.engine.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.llamagic.engine.chat.ChatClient;
-import dev.llamagic.engine.chat.ChatRequest;
-import dev.llamagic.engine.chat.ChatResult;
-import dev.llamagic.engine.chat.Message;
 import dev.llamagic.core.ChildProcess;
 import dev.llamagic.core.Context;
 import dev.llamagic.core.Interrupted;
@@ -28,7 +24,8 @@ import okhttp3.Response;
 /**
  * One llama-server this JVM started: its process (in a process group of its own, tied to this JVM by a
  * lifeline so that it dies even when the JVM is killed with {@code kill -9}), its port, log and state.
- * Created by {@link Servers#start}; {@link #chat(String)} asks it one question.
+ * Created by {@link Servers#start}. Chat with it as with any OpenAI-compatible server, at {@link #url()}
+ * (with {@link #apiKey()}).
  */
 public final class LlamaServer {
 
@@ -74,7 +71,6 @@ public final class LlamaServer {
     private final Instant startedAt;
     private final ChildProcess process;
     private final OkHttpClient http;
-    private final ChatClient client;
     private volatile boolean ready;
     private volatile boolean stopped;
     private volatile String stage = "starting";
@@ -102,7 +98,6 @@ public final class LlamaServer {
         this.http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
                 .readTimeout(Duration.ofSeconds(10)).retryOnConnectionFailure(false)
                 .connectionPool(new okhttp3.ConnectionPool(0, 1, java.util.concurrent.TimeUnit.SECONDS)).build();
-        this.client = new ChatClient(baseUrl(), spec.apiKey());
     }
 
     /** Launches the process (not waiting for it to load). {@code argv} excludes the binary. */
@@ -171,6 +166,11 @@ public final class LlamaServer {
         return binary;
     }
 
+    /** {@code http://127.0.0.1:PORT}: where to reach the server (its OpenAI API is under {@code /v1}). */
+    public String url() {
+        return baseUrl();
+    }
+
     /** {@code http://127.0.0.1:PORT} (loopback even when the server listens on every address). */
     public String baseUrl() {
         String h = spec.host();
@@ -237,29 +237,12 @@ public final class LlamaServer {
         }
     }
 
-    /** A client for this server (OpenAI-compatible, streaming). */
-    public ChatClient client() {
-        return client;
-    }
-
-    /** Asks one question (no conversation) and waits for the whole answer; an interrupt cancels it. */
-    public ChatResult chat(String message) {
-        requireReady();
-        return client.chat(message);
-    }
-
-    /** Asks one question with at most {@code maxTokens} generated tokens. */
-    public ChatResult chat(String message, int maxTokens) {
-        requireReady();
-        return client.stream(ChatRequest.builder().message(Message.user(message)).maxTokens(maxTokens).build(), null, () -> false);
-    }
-
     /** Fails in one line unless the server is ready (loading: wait; stopped or failed: restart it). */
     public void requireReady() {
         State s = state();
         if (s != State.READY) {
             throw new UserError("server '" + name + "' is " + stateText() + (s == State.LOADING ? ": wait until it is ready"
-                    : ": start it again with %serve --restart " + name));
+                    : ": restart it"));
         }
     }
 
@@ -302,19 +285,19 @@ public final class LlamaServer {
      * Waits until {@code /health} answers 200, drawing the loading stage in {@code progress}. The process
      * exiting meanwhile, the timeout, or an interrupt (which stops the server) end it with a one-line error.
      */
-    void awaitReady(Context ctx, Progress progress, Duration timeout, String prefix) {
+    void awaitReady(Context ctx, Progress progress, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         int shown = -1;
         while (true) {
             try {
-                ctx.checkInterrupted(prefix);
+                ctx.checkInterrupted();
             } catch (Interrupted e) {
                 progress.fail("interrupted: server stopped");
                 throw e; // the caller forgets the server, then stops it
             }
             if (!process.isAlive()) {
                 progress.fail("llama-server exited");
-                throw new LoadFailed(this);
+                throw new ExitedWhileLoading();
             }
             int code = health();
             if (code == 200) {
@@ -329,8 +312,8 @@ public final class LlamaServer {
             progress.detail(stage + (code == 503 ? " (the server answers 503: loading)" : ""));
             if (System.nanoTime() > deadline) {
                 progress.fail("not ready after " + timeout.toSeconds() + " s");
-                throw new UserError(prefix + ": llama-server was not ready after " + timeout.toSeconds()
-                        + " s, so it was stopped (log: " + logFile + "; allow more with --timeout)");
+                throw new ServeError(ServeError.Kind.NOT_READY, name, "llama-server was not ready after " + timeout.toSeconds()
+                        + " s, so it was stopped (log: " + logFile + ")");
             }
             try {
                 Thread.sleep(200);
@@ -340,13 +323,10 @@ public final class LlamaServer {
         }
     }
 
-    /** The process exited while loading; carries the server so the caller can show why. */
-    static final class LoadFailed extends RuntimeException {
-        final LlamaServer server;
-
-        LoadFailed(LlamaServer server) {
+    /** The process exited while loading: the caller reads why off its output. */
+    static final class ExitedWhileLoading extends RuntimeException {
+        ExitedWhileLoading() {
             super("llama-server exited during loading", null, false, false);
-            this.server = server;
         }
     }
 
@@ -366,7 +346,7 @@ public final class LlamaServer {
         process.killTree();
     }
 
-    /** Kills without waiting (the JVM's shutdown hook). */
+    /** Kills without waiting long (the session closing). */
     void signalStop() {
         stopped = true;
         process.close();

@@ -1,11 +1,54 @@
 package dev.llamagic.engine.serve;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** Why llama-server exited while loading, read off its last log lines: one short phrase. */
-public final class LoadFailure {
-    private LoadFailure() {}
+/**
+ * Why llama-server exited while loading: the model, the exit code, a short phrase read off its last log lines
+ * (null when they say nothing recognisable), the lines worth showing, and the full log.
+ */
+public record LoadFailure(String model, Integer exitCode, String reason, List<String> lines, Path log) {
+    public LoadFailure {
+        lines = List.copyOf(lines);
+    }
+
+    /** What {@code server} left behind: its last output, read once it has exited. */
+    static LoadFailure of(LlamaServer server) {
+        List<String> tail = server.tail(200);
+        Integer code = server.exitCode();
+        return new LoadFailure(server.modelPath().getFileName().toString(), code, reason(tail, code), relevant(tail, 15),
+                server.logFile());
+    }
+
+    /** One line: {@code llama-server exited while loading M (exit code N): reason}. */
+    public String headline() {
+        return "llama-server exited while loading " + model + " (exit code " + exitCode + ")" + (reason == null ? "" : ": " + reason);
+    }
+
+    /** The same failure with another reason. */
+    public LoadFailure withReason(String newReason) {
+        return new LoadFailure(model, exitCode, newReason, lines, log);
+    }
+
+    /** The failure as the exception {@link Servers#start} throws. */
+    public Failed error() {
+        return new Failed(this);
+    }
+
+    /** Thrown when the server exits while loading; {@link #failure()} holds the details to show. */
+    public static final class Failed extends ServeError {
+        private final LoadFailure failure;
+
+        Failed(LoadFailure f) {
+            super(Kind.OTHER, f.model(), f.headline() + " (log: " + f.log() + ")");
+            this.failure = f;
+        }
+
+        public LoadFailure failure() {
+            return failure;
+        }
+    }
 
     private static final String[][] CAUSES = {
             {"cudamalloc failed", "out of GPU memory"},
@@ -14,8 +57,8 @@ public final class LoadFailure {
             {"unable to allocate", "out of memory (a buffer could not be allocated)"},
             {"std::bad_alloc", "out of memory"},
             {"unknown model architecture", "unsupported model architecture"},
-            {"no kernel image is available", "the GPU's architecture is not in this build (rebuild with %build-llama for this GPU)"},
-            {"unsupported gpu architecture", "the GPU's architecture is not in this build (rebuild with %build-llama for this GPU)"},
+            {"no kernel image is available", "the GPU's architecture is not in this build (rebuild llama.cpp for this GPU)"},
+            {"unsupported gpu architecture", "the GPU's architecture is not in this build (rebuild llama.cpp for this GPU)"},
             {"invalid magic", "not a valid GGUF file"},
             {"failed to read magic", "not a valid GGUF file"},
             {"gguf_init_from_file", "a damaged or unreadable GGUF file"},

@@ -44,8 +44,8 @@ public final class ModelLocator {
         if (arg.endsWith(".gguf") || arg.startsWith("/") || arg.startsWith("./") || arg.startsWith("~")) {
             throw new UserError("no such file: " + p.toAbsolutePath());
         }
-        throw new UserError("no model '" + arg + "': not a file or directory, and no download of that name under "
-                + models + " (give a .gguf path, or fetch it first with %ms-download)");
+        throw new ServeError(ServeError.Kind.NOT_DOWNLOADED, arg, "no model '" + arg + "': not a file or directory, and no download of that name under "
+                + models + " (give a .gguf path, or download it first)");
     }
 
     private static String expandHome(String arg) {
@@ -95,8 +95,11 @@ public final class ModelLocator {
             } catch (IOException e) {
                 safetensors = false;
             }
-            throw new UserError("no .gguf file in " + dir + (safetensors
-                    ? ": it holds safetensors weights — convert them first with %to-gguf " + arg : ""));
+            if (safetensors) {
+                throw new ServeError(ServeError.Kind.NOT_CONVERTED, arg, "no .gguf file in " + dir
+                        + ": it holds safetensors weights — convert them to GGUF first");
+            }
+            throw new UserError("no .gguf file in " + dir);
         }
         if (ggufs.size() == 1) return new Found(checkGguf(ggufs.get(0)), "using " + ggufs.get(0).getFileName() + " from " + dir);
         Path best = ggufs.stream().min(Comparator.comparingInt(ModelLocator::rank).thenComparing(Path::toString)).orElseThrow();
@@ -143,8 +146,10 @@ public final class ModelLocator {
         if (head.length >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') return file;
         String name = file.getFileName().toString();
         String hint;
-        if (name.endsWith(".safetensors")) hint = ": safetensors weights — convert them first with %to-gguf";
-        else if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') hint = " (it is a zip archive)";
+        if (name.endsWith(".safetensors")) {
+            throw new ServeError(ServeError.Kind.NOT_CONVERTED, null, file + " is not a GGUF file: safetensors weights — convert them to GGUF first");
+        }
+        if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') hint = " (it is a zip archive)";
         else if (head.length == 0) hint = " (it is empty — an interrupted download?)";
         else if (head.length >= 1 && head[0] == '{') hint = " (it is JSON text)";
         else hint = " (it does not start with the GGUF magic bytes)";

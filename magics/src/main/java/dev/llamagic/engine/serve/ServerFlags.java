@@ -255,7 +255,7 @@ public final class ServerFlags {
             if (o == null) continue;
             for (String managed : List.of("-m", "--host", "--port", "--api-key")) {
                 if (o.names().contains(managed)) {
-                    throw new UserError(managed + " is %serve's own option: give it before --, not as a raw flag");
+                    throw new ServeError(ServeError.Kind.RESERVED_FLAG, managed, managed + " is set by llamagic itself, not by a raw flag");
                 }
             }
             rawOptions.add(o);
@@ -341,8 +341,7 @@ public final class ServerFlags {
             }
             Option o = byName.get(name);
             if (o == null) {
-                throw new UserError("llama-server does not know the flag " + name + suggestion(name)
-                        + " (see its --help: %serve --server-help)");
+                throw new ServeError(ServeError.Kind.UNKNOWN_FLAG, name, "llama-server does not know the flag " + name + suggestion(name));
             }
             out.add(t);
             if (inlineValue != null || !o.takesValue()) continue;

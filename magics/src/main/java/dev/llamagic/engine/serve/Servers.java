@@ -1,11 +1,9 @@
 package dev.llamagic.engine.serve;
 
-import dev.llamagic.engine.build.Llama;
-import dev.llamagic.engine.chat.Conversation;
 import dev.llamagic.core.Context;
-import dev.llamagic.util.Html;
 import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
+import dev.llamagic.engine.build.Llama;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,119 +17,101 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * THE registry of every llama-server this JVM started (and of the chat sessions, which live as long as the
- * kernel does): the one piece of static mutable state llamagic allows. A JVM shutdown hook stops every server;
- * each server also watches a lifeline pipe from this JVM, so even a {@code kill -9} of the kernel leaves none
- * behind.
+ * The llama-servers one {@link dev.llamagic.core.Session} (a kernel, a CLI run) started: a part of the session
+ * ({@link #of(Context)}), closed with it, which stops every server. Each server also hangs on a lifeline pipe
+ * from this JVM, so even a {@code kill -9} of the kernel leaves none behind.
+ *
+ * <pre>{@code
+ * var s = Servers.start(ctx, ServerSpec.builder(gguf).build());
+ * Servers.of(ctx).stop(s.name());
+ * }</pre>
  */
-public final class Servers {
-    private Servers() {}
-
+public final class Servers implements AutoCloseable {
     /** Default time a model may take to load. */
     public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofMinutes(15);
 
-    private static final Map<String, LlamaServer> SERVERS = new LinkedHashMap<>();
-    private static final Map<String, Conversation> CONVERSATIONS = new LinkedHashMap<>();
-    private static boolean hookInstalled;
+    private final Map<String, LlamaServer> servers = new LinkedHashMap<>();
 
-    /** Every server started in this JVM (running or not), oldest first. */
-    public static synchronized List<LlamaServer> all() {
-        return List.copyOf(SERVERS.values());
+    /** A registry of its own (a session makes one with {@link #of}). */
+    public Servers() {}
+
+    /** The servers of {@code ctx}'s session. */
+    public static Servers of(Context ctx) {
+        return ctx.session().part(Servers.class, Servers::new);
+    }
+
+    /**
+     * Starts a server for {@code spec} in {@code ctx}'s session and waits until it is ready, showing the loading
+     * stage in the notebook. See {@link #start(Context, ServerSpec, Duration)}.
+     */
+    public static LlamaServer start(Context ctx, ServerSpec spec) {
+        return of(ctx).start(ctx, spec, DEFAULT_LOAD_TIMEOUT);
+    }
+
+    /** Every server started (running or not), oldest first. */
+    public synchronized List<LlamaServer> all() {
+        return List.copyOf(servers.values());
     }
 
     /** The server named {@code name}, if any. */
-    public static synchronized Optional<LlamaServer> find(String name) {
-        return Optional.ofNullable(SERVERS.get(name));
+    public synchronized Optional<LlamaServer> find(String name) {
+        return Optional.ofNullable(servers.get(name));
     }
 
     /** The server named {@code name}; a one-line error naming the known ones otherwise. */
-    public static synchronized LlamaServer get(String name) {
-        LlamaServer s = SERVERS.get(name);
+    public synchronized LlamaServer get(String name) {
+        LlamaServer s = servers.get(name);
         if (s == null) {
-            throw new UserError("no server named '" + name + "'" + (SERVERS.isEmpty() ? " (none started: %serve <model.gguf>)"
-                    : " (known: " + String.join(", ", SERVERS.keySet()) + ")"));
+            throw new UserError("no server named '" + name + "'" + (servers.isEmpty() ? " (none started)"
+                    : " (known: " + String.join(", ", servers.keySet()) + ")"));
         }
         return s;
     }
 
-    /** The most recently started server that is ready (else loading); a one-line error when none runs. */
-    public static synchronized LlamaServer latest() {
-        List<LlamaServer> all = new ArrayList<>(SERVERS.values());
+    /** The most recently started server that is ready (else loading); empty when none runs. */
+    public synchronized Optional<LlamaServer> latest() {
+        List<LlamaServer> all = new ArrayList<>(servers.values());
         all.sort(Comparator.comparing(LlamaServer::startedAt).reversed());
-        for (LlamaServer s : all) if (s.state() == LlamaServer.State.READY) return s;
-        for (LlamaServer s : all) if (s.state() == LlamaServer.State.LOADING) return s;
-        throw new UserError("no server is running: start one with %serve <model.gguf> (or chat with any endpoint: --url URL)");
-    }
-
-    /** The chat session {@code name}, created empty on first use. */
-    public static synchronized Conversation conversation(String name) {
-        return CONVERSATIONS.computeIfAbsent(name, Conversation::new);
-    }
-
-    /** Every chat session so far. */
-    public static synchronized List<Conversation> conversations() {
-        return List.copyOf(CONVERSATIONS.values());
+        for (LlamaServer s : all) if (s.state() == LlamaServer.State.READY) return Optional.of(s);
+        for (LlamaServer s : all) if (s.state() == LlamaServer.State.LOADING) return Optional.of(s);
+        return Optional.empty();
     }
 
     /**
      * Starts a server for {@code spec} and waits until it is ready, showing the loading stage in the notebook:
-     * validates the model, the port and the flags first (one clear line each), fits the flags to the installed
-     * llama-server, applies the preset, and logs to {@code <LLAMAGIC_HOME>/logs/serve-<name>.log}.
+     * validates the model, the port and the flags first (one clear line each, a {@link ServeError} where the
+     * caller may say how to fix it), fits the flags to the installed llama-server, applies the preset, and logs to
+     * {@code <LLAMAGIC_HOME>/logs/serve-<name>.log}. A server that exits while loading stays in the list (failed)
+     * and ends this with {@link LoadFailure.Failed}.
      */
-    public static LlamaServer start(Context ctx, ServerSpec spec) {
-        return start(ctx, spec, DEFAULT_LOAD_TIMEOUT, "%serve");
-    }
-
-    public static LlamaServer start(Context ctx, ServerSpec spec, Duration loadTimeout, String prefix) {
+    public LlamaServer start(Context ctx, ServerSpec spec, Duration loadTimeout) {
         Path model = spec.modelPath().toAbsolutePath();
-        if (!Files.exists(model)) throw new UserError(prefix + ": no such file: " + model);
-        if (Files.isDirectory(model)) throw new UserError(prefix + ": " + model + " is a directory: give a .gguf file");
-        try {
-            ModelLocator.checkGguf(model);
-        } catch (UserError e) {
-            throw new UserError(prefix + ": " + e.getMessage());
-        }
+        if (!Files.exists(model)) throw new UserError("no such file: " + model);
+        if (Files.isDirectory(model)) throw new UserError(model + " is a directory: give a .gguf file");
+        ModelLocator.checkGguf(model);
         ServerSpec.Builder b = spec.toBuilder().modelPath(model);
         if (spec.flashAttention() != null && !List.of("on", "off", "auto").contains(spec.flashAttention())) {
-            throw new UserError(prefix + ": --fa takes on, off or auto (not '" + spec.flashAttention() + "')");
+            throw new ServeError(ServeError.Kind.BAD_FLASH_ATTENTION, spec.flashAttention(),
+                    "flash attention takes on, off or auto (not '" + spec.flashAttention() + "')");
         }
 
-        Path binary;
-        ServerFlags flags;
-        try {
-            binary = Llama.latest(ctx).binary("llama-server");
-            flags = ServerFlags.probe(ctx, binary);
-        } catch (UserError e) {
-            throw new UserError(prefix + ": " + e.getMessage());
-        }
+        Path binary = Llama.latest(ctx).binary("llama-server");
+        ServerFlags flags = ServerFlags.probe(ctx, binary);
 
-        String name = uniqueName(spec.name() != null ? spec.name() : defaultName(spec.alias(), model), spec.name() != null, prefix);
+        String name = uniqueName(spec.name() != null ? spec.name() : defaultName(spec.alias(), model), spec.name() != null);
         b.name(name);
 
         List<String> notes = new ArrayList<>();
-        try {
-            Presets.apply(spec.preset(), b, flags, spec.preset() == null ? null : Presets.memory(flags), notes);
-        } catch (UserError e) {
-            throw new UserError(prefix + ": " + e.getMessage());
-        }
+        Presets.apply(spec.preset(), b, flags, spec.preset() == null ? null : Presets.memory(flags), notes);
 
         String host = spec.host();
         int port;
-        synchronized (Servers.class) {
-            port = choosePort(host, spec.port(), prefix);
+        synchronized (this) {
+            port = choosePort(host, spec.port());
         }
         b.port(port);
         ServerSpec fitted = b.build();
-        List<String> argv;
-        try {
-            argv = flags.argv(fitted, notes);
-        } catch (UserError e) {
-            throw new UserError(prefix + ": " + e.getMessage());
-        }
-        if (!fitted.loopback()) {
-            ctx.notebook().warn("warning: --host " + host + " makes the server reachable from other machines"
-                    + (fitted.apiKey() == null ? ": protect it with --api-key KEY" : " (it asks for the API key)"));
-        }
+        List<String> argv = flags.argv(fitted, notes);
         for (String n : notes) ctx.notebook().print("note: " + n);
 
         Path log;
@@ -140,21 +120,28 @@ public final class Servers {
             log = ctx.logs().resolve("serve-" + name + ".log");
             server = LlamaServer.launch(name, fitted, port, binary, argv, flags.env(fitted), log);
         } catch (IOException e) {
-            throw new UserError(prefix + ": cannot start llama-server: " + e.getMessage());
+            throw new UserError("cannot start llama-server: " + e.getMessage());
         }
-        register(server);
+        synchronized (this) {
+            servers.put(server.name(), server);
+        }
         ctx.notebook().print("starting '" + name + "': " + binary.getFileName() + " " + String.join(" ", server.argv()));
         ctx.notebook().print("log: " + log);
         Progress progress = ctx.notebook().progress("loading " + model.getFileName(), LlamaServer.STAGES.length, Progress.Unit.STEPS);
         try {
-            server.awaitReady(ctx, progress, loadTimeout, prefix);
-        } catch (LlamaServer.LoadFailed f) {
-            // kept in the list as "failed (code N)": --logs NAME shows why
-            throw explainFailure(ctx, server, prefix);
+            server.awaitReady(ctx, progress, loadTimeout);
+        } catch (LlamaServer.ExitedWhileLoading f) {
+            // kept in the list as "failed (code N)": its log shows why
+            try {
+                server.process().waitFor(null, "llama-server");
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+            throw LoadFailure.of(server).error();
         } catch (RuntimeException e) {
             // interrupted or timed out: forget it at once (JJava runs the next cell while this one cleans up), then stop it
-            synchronized (Servers.class) {
-                SERVERS.remove(server.name(), server);
+            synchronized (this) {
+                servers.remove(server.name(), server);
             }
             server.stop();
             throw e;
@@ -164,38 +151,11 @@ public final class Servers {
         return server;
     }
 
-    private static UserError explainFailure(Context ctx, LlamaServer server, String prefix) {
-        try {
-            server.process().waitFor(null, "llama-server");
-        } catch (RuntimeException ignored) {
-            // already gone
-        }
-        List<String> tail = server.tail(200);
-        Integer code = server.exitCode();
-        String reason = LoadFailure.reason(tail, code);
-        List<String> shown = LoadFailure.relevant(tail, 15);
-        String head = "llama-server exited while loading " + server.modelPath().getFileName()
-                + " (exit code " + code + ")" + (reason == null ? "" : ": " + reason);
-        String text = head + "\n" + String.join("\n", shown) + "\nfull log: " + server.logFile();
-        ctx.notebook().html("<div class=\"llamagic-serve-failed\" style=\"border-left:4px solid #c62828;padding:4px 8px\">"
-                + "<b>" + Html.escape(head) + "</b><pre style=\"font-size:11px\">" + Html.escape(String.join("\n", shown))
-                + "</pre><div>full log: <code>" + Html.escape(server.logFile().toString()) + "</code></div></div>", text);
-        return new UserError(prefix + ": " + head + " (log: " + server.logFile() + ")");
-    }
-
-    private static synchronized void register(LlamaServer s) {
-        SERVERS.put(s.name(), s);
-        if (!hookInstalled) {
-            Runtime.getRuntime().addShutdownHook(new Thread(Servers::stopAllOnExit, "llamagic-servers-shutdown"));
-            hookInstalled = true;
-        }
-    }
-
     /** Stops the server {@code name} ({@code all}: every one); returns those stopped. */
-    public static List<LlamaServer> stop(String name) {
+    public List<LlamaServer> stop(String name) {
         List<LlamaServer> targets;
-        synchronized (Servers.class) {
-            targets = "all".equals(name) ? new ArrayList<>(SERVERS.values()) : List.of(get(name));
+        synchronized (this) {
+            targets = "all".equals(name) ? new ArrayList<>(servers.values()) : List.of(get(name));
         }
         List<Thread> stoppers = new ArrayList<>();
         for (LlamaServer s : targets) {
@@ -211,31 +171,34 @@ public final class Servers {
                 break;
             }
         }
-        synchronized (Servers.class) {
-            for (LlamaServer s : targets) SERVERS.remove(s.name(), s);
+        synchronized (this) {
+            for (LlamaServer s : targets) servers.remove(s.name(), s);
         }
         return targets;
     }
 
     /** Stops {@code name} and starts it again with the same settings (the same port when it is still free). */
-    public static LlamaServer restart(Context ctx, String name, Duration loadTimeout, String prefix) {
+    public LlamaServer restart(Context ctx, String name, Duration loadTimeout) {
         LlamaServer old = get(name);
         stop(name);
         ServerSpec spec = old.spec().toBuilder().name(name).build();
         // the port was fixed at launch: reuse it, unless someone took it meanwhile
         if (!Ports.isFree(spec.host(), old.port())) spec = spec.toBuilder().port(null).build();
-        return start(ctx, spec, loadTimeout, prefix);
+        return start(ctx, spec, loadTimeout);
     }
 
-    private static void stopAllOnExit() {
+    /** Stops every running server (SIGTERM to each at once, SIGKILL after a grace period) and forgets them. */
+    @Override
+    public void close() {
         List<LlamaServer> all;
-        synchronized (Servers.class) {
-            all = new ArrayList<>(SERVERS.values());
+        synchronized (this) {
+            all = new ArrayList<>(servers.values());
+            servers.clear();
         }
         List<Thread> ts = new ArrayList<>();
         for (LlamaServer s : all) {
             if (!s.process().isAlive()) continue;
-            Thread t = new Thread(s::signalStop);
+            Thread t = new Thread(s::signalStop, "llamagic-stop-" + s.name());
             t.start();
             ts.add(t);
         }
@@ -243,67 +206,80 @@ public final class Servers {
             try {
                 t.join(8000);
             } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return;
             }
         }
     }
 
-    static String defaultName(String alias, Path model) {
+    /** The name a server gets from its alias or model file: lower case, safe characters, no split suffix. */
+    public static String defaultName(String alias, Path model) {
         String base = alias != null ? alias : model.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
         base = base.replaceFirst("-\\d{5}-of-\\d{5}$", "");
         String n = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
         return n.isEmpty() ? "server" : n;
     }
 
-    private static synchronized String uniqueName(String wanted, boolean explicit, String prefix) {
+    /**
+     * {@code wanted} when no running server has it (a stopped or failed one of that name is forgotten); else, when
+     * the name was chosen by the user, a {@link ServeError.Kind#NAME_TAKEN} error; else {@code wanted-2}, {@code -3}, ...
+     */
+    synchronized String uniqueName(String wanted, boolean explicit) {
         if (!wanted.matches("[A-Za-z0-9._-]+")) {
-            throw new UserError(prefix + ": a server name may hold letters, digits, '.', '_' and '-' only (not '" + wanted + "')");
+            throw new UserError("a server name may hold letters, digits, '.', '_' and '-' only (not '" + wanted + "')");
         }
-        if (wanted.equals("all")) throw new UserError(prefix + ": 'all' cannot name a server (it means every server)");
-        LlamaServer existing = SERVERS.get(wanted);
+        if (wanted.equals("all")) throw new UserError("'all' cannot name a server (it means every server)");
+        LlamaServer existing = servers.get(wanted);
         if (existing == null || !existing.alive()) {
-            if (existing != null) SERVERS.remove(wanted);
+            if (existing != null) servers.remove(wanted);
             return wanted;
         }
         if (explicit) {
-            throw new UserError(prefix + ": a server named '" + wanted + "' is already running (stop it with %serve --stop "
-                    + wanted + ", or choose another --name)");
+            throw new ServeError(ServeError.Kind.NAME_TAKEN, wanted, "a server named '" + wanted + "' is already running");
         }
         for (int i = 2; ; i++) {
             String n = wanted + "-" + i;
-            LlamaServer e = SERVERS.get(n);
+            LlamaServer e = servers.get(n);
             if (e == null || !e.alive()) {
-                if (e != null) SERVERS.remove(n);
+                if (e != null) servers.remove(n);
                 return n;
             }
         }
     }
 
-    private static int choosePort(String host, Integer wanted, String prefix) {
+    /** {@code wanted} when it is free (null: a free port), else a {@link ServeError} saying who holds it. */
+    int choosePort(String host, Integer wanted) {
         if (wanted == null) {
             try {
                 for (int attempt = 0; attempt < 20; attempt++) {
                     int p = Ports.free(host);
-                    boolean ours = SERVERS.values().stream().anyMatch(s -> s.port() == p && s.alive());
+                    boolean ours = servers.values().stream().anyMatch(s -> s.port() == p && s.alive());
                     if (!ours) return p;
                 }
-                throw new UserError(prefix + ": no free port found on " + host);
+                throw new UserError("no free port found on " + host);
             } catch (IOException e) {
-                throw new UserError(prefix + ": cannot listen on " + host + ": " + e.getMessage() + " (check --host)");
+                throw new ServeError(ServeError.Kind.BAD_HOST, host, "cannot listen on " + host + ": " + e.getMessage());
             }
         }
-        if (wanted < 1 || wanted > 65535) throw new UserError(prefix + ": --port must be 1..65535 (or auto)");
-        for (LlamaServer s : SERVERS.values()) {
+        if (wanted < 1 || wanted > 65535) {
+            throw new ServeError(ServeError.Kind.BAD_PORT, String.valueOf(wanted), "port " + wanted + " is not in 1..65535");
+        }
+        for (LlamaServer s : servers.values()) {
             if (s.port() == wanted && s.alive()) {
-                throw new UserError(prefix + ": port " + wanted + " is in use by server '" + s.name()
-                        + "' (stop it with %serve --stop " + s.name() + ", or use --port auto)");
+                throw new ServeError(ServeError.Kind.PORT_TAKEN_BY_SERVER, s.name(),
+                        "port " + wanted + " is in use by server '" + s.name() + "'");
             }
         }
         if (!Ports.isFree(host, wanted)) {
             String owner = Ports.owner(wanted).map(o -> "process " + o.pid() + (o.command().isEmpty() ? "" : " (" + o.command() + ")"))
                     .orElse("another process");
-            throw new UserError(prefix + ": port " + wanted + " is in use by " + owner + " (choose another --port, or --port auto)");
+            throw new ServeError(ServeError.Kind.PORT_TAKEN, String.valueOf(wanted), "port " + wanted + " is in use by " + owner);
         }
         return wanted;
+    }
+
+    /** Adds a server to the registry (tests; {@link #start} registers what it launches). */
+    synchronized void register(LlamaServer s) {
+        servers.put(s.name(), s);
     }
 }

@@ -39,13 +39,13 @@ import tech.tablesaw.api.Table;
 public class BenchCommand extends MagicCommand {
 
     /** How {@code --server NAME} (and plain {@code %bench}) finds a server: the servers {@code %serve} started. */
-    static BenchTargets targets() {
-        return BenchTargets.of(n -> Servers.find(n).orElse(null), BenchCommand::latestOrNull,
+    BenchTargets targets() {
+        return BenchTargets.of(n -> Servers.of(ctx).find(n).orElse(null), this::latestOrNull,
                 s -> BenchSpec.builder(s.baseUrl()).server(s.name()).apiKey(s.apiKey()).modelFile(s.modelPath()).pid(s.pid()));
     }
 
-    private static LlamaServer latestOrNull() {
-        return Servers.all().isEmpty() ? null : Servers.latest();
+    private LlamaServer latestOrNull() {
+        return Servers.of(ctx).latest().orElse(null);
     }
 
     @Option(names = "--url", paramLabel = "URL", description = "A running llama-server, e.g. http://127.0.0.1:8080.")
@@ -125,7 +125,7 @@ public class BenchCommand extends MagicCommand {
                     results.add(measure(prefix, BenchSpec.builder(s.baseUrl()).apiKey(s.apiKey())
                             .modelFile(p.toAbsolutePath()).pid(s.pid()).slots(w.maxConcurrency()).workload(w).build()));
                 } finally {
-                    Servers.stop(s.name());
+                    Servers.of(ctx).stop(s.name());
                 }
             }
         } else {

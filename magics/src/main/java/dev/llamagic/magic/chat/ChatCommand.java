@@ -1,10 +1,11 @@
 package dev.llamagic.magic.chat;
 
+import dev.llamagic.engine.chat.Chat;
 import dev.llamagic.engine.chat.ChatClient;
 import dev.llamagic.engine.chat.ChatRequest;
 import dev.llamagic.engine.chat.ChatResult;
 import dev.llamagic.engine.chat.Conversation;
-import dev.llamagic.engine.chat.Markdown;
+import dev.llamagic.engine.chat.Conversations;
 import dev.llamagic.engine.chat.Message;
 
 import dev.llamagic.magic.Commands;
@@ -14,6 +15,7 @@ import dev.llamagic.magic.MagicCommand;
 import dev.llamagic.core.UserError;
 import dev.llamagic.engine.serve.LlamaServer;
 import dev.llamagic.engine.serve.Servers;
+import dev.llamagic.magic.serve.ServeMessages;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -96,7 +98,7 @@ public class ChatCommand extends MagicCommand {
         String message = body != null ? body.strip() : String.join(" ", words).strip();
         if (maxTokens != null && maxTokens <= 0) throw new UserError(p + ": --max-tokens must be positive");
         String sessionName = session == null ? Conversation.DEFAULT : session;
-        Conversation conv = Servers.conversation(sessionName);
+        Conversation conv = Conversations.of(ctx).get(sessionName);
         if (fresh) conv.reset(system);
         else if (system != null) conv.system(system);
         if (history) {
@@ -112,27 +114,23 @@ public class ChatCommand extends MagicCommand {
             throw new UserError(p + ": give a message: " + p + " \"your question\" (or %%chat with the message as the cell body)");
         }
 
-        ChatClient client;
+        String serverUrl;
+        String key;
         String target;
         String who;
         if (url != null) {
             if (server != null) throw new UserError(p + ": --server or --url, not both");
-            try {
-                client = new ChatClient(url, apiKey);
-            } catch (UserError e) {
-                throw new UserError(p + ": " + e.getMessage());
-            }
-            target = client.baseUrl();
+            serverUrl = Chat.baseUrl(url);
+            key = apiKey;
+            target = serverUrl;
             who = target;
         } else {
-            LlamaServer s;
-            try {
-                s = server != null ? Servers.get(server) : Servers.latest();
-                s.requireReady();
-            } catch (UserError e) {
-                throw new UserError(p + ": " + e.getMessage());
-            }
-            client = apiKey != null ? new ChatClient(s.baseUrl(), apiKey) : s.client();
+            Servers servers = Servers.of(ctx);
+            LlamaServer s = server != null ? ServeMessages.get(servers, server) : servers.latest().orElseThrow(() -> new UserError(
+                    "no server is running: start one with %serve <model.gguf> (or chat with any endpoint: --url URL)"));
+            ServeMessages.requireReady(s);
+            serverUrl = s.url();
+            key = apiKey != null ? apiKey : s.apiKey();
             target = s.name();
             who = s.name() + " @ " + s.baseUrl();
         }
@@ -141,19 +139,20 @@ public class ChatCommand extends MagicCommand {
                     + "; --new starts afresh)");
         }
 
-        ChatRequest req = ChatRequest.builder().messages(conv.messagesFor(message)).model(model)
+        ChatRequest req = ChatRequest.to(serverUrl).apiKey(key).messages(conv.messagesFor(message)).model(model)
                 .temperature(temp).topK(topK).topP(topP).minP(minP).maxTokens(maxTokens).seed(seed).noThink(noThink)
                 .build();
         ChatView view = new ChatView(out, who, showThinking, !"terminal".equals(ctx.host()));
         ChatResult result;
         try {
-            result = client.stream(req, view::delta, ctx::cancelled);
+            result = Chat.stream(ctx, req, view::delta);
         } catch (Interrupted e) {
             ctx.cancel();
             throw new Interrupted(p);
         } catch (UserError e) {
-            view.fail(e.getMessage());
-            throw new UserError(p + ": " + e.getMessage());
+            String why = e instanceof ChatClient.Refused ? e.getMessage() + ": pass the server's key with --api-key" : e.getMessage();
+            view.fail(why);
+            throw new UserError(p + ": " + why);
         }
         conv.record(message, result.text(), target);
         view.finish(result);

@@ -1,7 +1,6 @@
 package dev.llamagic.magic.chat;
 
 import dev.llamagic.engine.chat.ChatResult;
-import dev.llamagic.engine.chat.Markdown;
 
 import dev.llamagic.util.Html;
 import dev.llamagic.core.Notebook;

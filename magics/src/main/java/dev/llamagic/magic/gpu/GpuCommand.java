@@ -29,8 +29,8 @@ import tech.tablesaw.api.Table;
 public class GpuCommand extends MagicCommand {
 
     /** Who our processes are: the llama-servers {@code %serve} started, by pid. */
-    static ProcessNames processNames() {
-        return ProcessNames.of(() -> Servers.all().stream()
+    static ProcessNames processNames(Servers servers) {
+        return ProcessNames.of(() -> servers.all().stream()
                 .collect(Collectors.toMap(LlamaServer::pid, LlamaServer::name, (a, b) -> a)));
     }
 
@@ -38,7 +38,7 @@ public class GpuCommand extends MagicCommand {
     protected void run() {
         String prefix = Commands.prefix("gpu", body, ctx);
         NvidiaSmi.Snapshot s = NvidiaSmi.probe(ctx.env());
-        ProcessNames names = processNames();
+        ProcessNames names = processNames(Servers.of(ctx));
         if (!s.available()) {
             out.print(prefix + ": no NVIDIA GPU here (" + s.absent() + "); showing CPU and RAM instead.");
             out.table(hostTable(Path.of("/proc"), names));

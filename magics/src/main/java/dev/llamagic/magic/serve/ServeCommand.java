@@ -1,7 +1,9 @@
 package dev.llamagic.magic.serve;
 
 import dev.llamagic.engine.serve.LlamaServer;
+import dev.llamagic.engine.serve.LoadFailure;
 import dev.llamagic.engine.serve.ModelLocator;
+import dev.llamagic.engine.serve.ServeError;
 import dev.llamagic.engine.serve.ServerFlags;
 import dev.llamagic.engine.serve.ServerSpec;
 import dev.llamagic.engine.serve.Servers;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -101,46 +104,62 @@ public class ServeCommand extends MagicCommand {
     @Option(names = "--timeout", description = "seconds the model may take to load (default 900)")
     Integer timeout;
 
-    @Option(names = "--list", description = "list the servers started in this kernel")
-    boolean list;
+    /** What to do instead of starting a server: one of these at most (picocli refuses two). */
+    static final class Mode {
+        @Option(names = "--list", required = true, description = "list the servers started in this kernel")
+        boolean list;
 
-    @Option(names = "--stop", paramLabel = "NAME", description = "stop a server (all: every one)")
-    String stop;
+        @Option(names = "--stop", required = true, paramLabel = "NAME", description = "stop a server (all: every one)")
+        String stop;
 
-    @Option(names = "--restart", paramLabel = "NAME", description = "stop a server and start it again with the same settings")
-    String restart;
+        @Option(names = "--restart", required = true, paramLabel = "NAME", description = "stop a server and start it again with the same settings")
+        String restart;
 
-    @Option(names = "--logs", paramLabel = "NAME", description = "show the end of a server's log")
-    String logs;
+        @Option(names = "--logs", required = true, paramLabel = "NAME", description = "show the end of a server's log")
+        String logs;
 
-    @Option(names = "--tail", description = "lines of log to show (default 40)")
+        @Option(names = "--server-help", required = true, description = "show the installed llama-server's own --help")
+        boolean serverHelp;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInstead of starting a server:%n")
+    Mode mode;
+
+    @Option(names = "--tail", description = "lines of log to show with --logs (default 40)")
     Integer tail;
-
-    @Option(names = "--server-help", description = "show the installed llama-server's own --help")
-    boolean serverHelp;
 
     private String prefix() {
         return Commands.prefix("serve", body, ctx);
     }
 
+    private Servers servers() {
+        return Servers.of(ctx);
+    }
+
     @Override
     protected void run() {
         String p = prefix();
-        int actions = (list ? 1 : 0) + (stop != null ? 1 : 0) + (restart != null ? 1 : 0) + (logs != null ? 1 : 0)
-                + (serverHelp ? 1 : 0) + (model != null ? 1 : 0);
-        if (actions == 0) {
+        if (mode == null && model == null) {
             throw new UserError(p + ": give a model (a .gguf file, a directory or a downloaded model's name), "
                     + "or one of --list, --stop, --restart, --logs (see " + p + " --help)");
         }
-        if (actions > 1) {
+        if (mode != null && model != null) {
             throw new UserError(p + ": one thing at a time: a model, --list, --stop, --restart, --logs or --server-help");
         }
-        if (list) listServers();
-        else if (stop != null) stopServers();
-        else if (logs != null) showLogs();
-        else if (restart != null) restartServer();
-        else if (serverHelp) showServerHelp();
-        else startServer();
+        try {
+            if (mode == null) startServer();
+            else if (mode.list) listServers();
+            else if (mode.stop != null) stopServers(mode.stop);
+            else if (mode.logs != null) showLogs(mode.logs);
+            else if (mode.restart != null) restartServer(mode.restart);
+            else showServerHelp();
+        } catch (LoadFailure.Failed f) {
+            LoadFailure worded = ServeMessages.explain(f.failure());
+            LoadFailureView.show(out, worded);
+            throw worded == f.failure() ? f : new UserError(worded.error().getMessage(), f);
+        } catch (ServeError e) {
+            throw ServeMessages.explain(e);
+        }
     }
 
     private void startServer() {
@@ -149,12 +168,7 @@ public class ServeCommand extends MagicCommand {
         if (!raw.isEmpty() && !ServerFlags.isFlag(raw.get(0))) {
             throw new UserError(p + ": unexpected argument '" + raw.get(0) + "' (raw llama-server flags go after --)");
         }
-        ModelLocator.Found found;
-        try {
-            found = ModelLocator.locate(model, ctx.home());
-        } catch (UserError e) {
-            throw new UserError(p + ": " + e.getMessage());
-        }
+        ModelLocator.Found found = ModelLocator.locate(model, ctx.home());
         if (found.note() != null) out.print(found.note());
         Integer portNumber = null;
         if (port != null && !port.equalsIgnoreCase("auto")) {
@@ -169,7 +183,12 @@ public class ServeCommand extends MagicCommand {
                 .splitMode(sm).parallel(parallel).temperature(temp).topK(topK).topP(topP).minP(minP)
                 .reasoningFormat(reasoningFormat).preset(preset).apiKey(apiKey).extraFlags(raw)
                 .build();
-        LlamaServer s = Servers.start(ctx, spec, loadTimeout(), p);
+        Duration loadTimeout = loadTimeout();
+        if (!spec.loopback()) {
+            out.warn("warning: --host " + spec.host() + " makes the server reachable from other machines"
+                    + (spec.apiKey() == null ? ": protect it with --api-key KEY" : " (it asks for the API key)"));
+        }
+        LlamaServer s = servers().start(ctx, spec, loadTimeout);
         if ("terminal".equals(ctx.host())) {
             // a terminal command ends with its JVM, and the server with it: serve in the foreground instead
             out.print("server '" + s.name() + "' ready at " + s.baseUrl() + " (OpenAI API: " + s.baseUrl()
@@ -188,7 +207,7 @@ public class ServeCommand extends MagicCommand {
     }
 
     private void listServers() {
-        List<LlamaServer> all = Servers.all();
+        List<LlamaServer> all = servers().all();
         if (all.isEmpty()) {
             out.print("no servers started in this kernel (start one: %serve <model.gguf>)");
             return;
@@ -221,38 +240,27 @@ public class ServeCommand extends MagicCommand {
         return m;
     }
 
-    private void stopServers() {
-        String p = prefix();
-        List<LlamaServer> stopped;
-        try {
-            if ("all".equals(stop) && Servers.all().isEmpty()) {
-                out.print("no servers to stop");
-                return;
-            }
-            stopped = Servers.stop(stop);
-        } catch (UserError e) {
-            throw new UserError(p + ": " + e.getMessage());
+    private void stopServers(String stop) {
+        if ("all".equals(stop) && servers().all().isEmpty()) {
+            out.print("no servers to stop");
+            return;
         }
-        for (LlamaServer s : stopped) out.print("stopped '" + s.name() + "' (pid " + s.pid() + ", port " + s.port() + ")");
+        if (!"all".equals(stop)) ServeMessages.get(servers(), stop);
+        for (LlamaServer s : servers().stop(stop)) out.print("stopped '" + s.name() + "' (pid " + s.pid() + ", port " + s.port() + ")");
     }
 
-    private void restartServer() {
-        String p = prefix();
-        try {
-            Servers.get(restart);
-        } catch (UserError e) {
-            throw new UserError(p + ": " + e.getMessage());
-        }
-        LlamaServer s = Servers.restart(ctx, restart, loadTimeout(), p);
+    private void restartServer(String restart) {
+        ServeMessages.get(servers(), restart);
+        LlamaServer s = servers().restart(ctx, restart, loadTimeout());
         out.print("server '" + s.name() + "' ready again at " + s.baseUrl() + " (pid " + s.pid() + ")");
     }
 
-    private void showLogs() {
+    private void showLogs(String logs) {
         String p = prefix();
         int n = tail == null ? 40 : tail;
         if (n <= 0) throw new UserError(p + ": --tail must be positive");
         Path file;
-        var known = Servers.find(logs);
+        var known = servers().find(logs);
         if (known.isPresent()) {
             file = known.get().logFile();
         } else {
@@ -262,8 +270,9 @@ public class ServeCommand extends MagicCommand {
                 throw new UserError(p + ": cannot read the logs directory: " + e.getMessage());
             }
             if (!Files.exists(file)) {
+                List<LlamaServer> all = servers().all();
                 throw new UserError(p + ": no server named '" + logs + "' and no log " + file
-                        + (Servers.all().isEmpty() ? "" : " (known: " + String.join(", ", Servers.all().stream().map(LlamaServer::name).toList()) + ")"));
+                        + (all.isEmpty() ? "" : " (known: " + String.join(", ", all.stream().map(LlamaServer::name).toList()) + ")"));
             }
         }
         List<String> lines;

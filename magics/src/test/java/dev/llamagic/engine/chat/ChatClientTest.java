@@ -198,7 +198,8 @@ class ChatClientTest {
             ex.close();
         });
         UserError e = assertThrows(UserError.class, () -> new ChatClient(url, null).chat("hi"));
-        assertTrue(e.getMessage().contains("refused the request (401: Invalid API Key): pass the server's key with --api-key"), e.getMessage());
+        assertTrue(e.getMessage().contains("refused the request (401: Invalid API Key)"), e.getMessage());
+        assertTrue(e instanceof ChatClient.Refused, "a refusal the magic explains with its --api-key");
     }
 
     @Test
@@ -224,5 +225,48 @@ class ChatClientTest {
         assertEquals("http://h:1/v1", ChatClient.normalize("h:1"));
         assertEquals("http://h:1/v1", ChatClient.normalize("http://h:1/v1/"));
         assertEquals("https://api.x.com/v1", ChatClient.normalize("https://api.x.com/v1/chat/completions"));
+    }
+
+    @Test
+    void theChatDoorSendsToTheRequestsUrlWithItsKey() throws Exception {
+        String url = start(ex -> sse(ex, STREAM, 0));
+        dev.llamagic.core.Context ctx = new dev.llamagic.core.Context(new dev.llamagic.core.RecordingNotebook(),
+                java.util.Map.of(), "test", null);
+        ChatResult r = Chat.ask(ctx, ChatRequest.to(url).apiKey("k1").user("2+2?").maxTokens(7).build());
+        assertEquals("It is **4**.", r.text());
+        assertEquals("Two plus two.", r.reasoning());
+        assertEquals("Bearer k1", lastAuth.get());
+        assertEquals(7, lastRequest.get().path("max_tokens").asInt());
+        assertEquals("2+2?", lastRequest.get().path("messages").get(0).path("content").asText());
+        assertEquals(url + "/v1", Chat.baseUrl(url + "/v1/chat/completions"));
+        assertThrows(IllegalArgumentException.class, () -> Chat.ask(ctx, ChatRequest.builder().user("no url").build()));
+    }
+
+    @Test
+    void aCancelledContextStopsTheDoorsStream() throws Exception {
+        String url = start(ex -> sse(ex, STREAM, 400));
+        dev.llamagic.core.Context ctx = new dev.llamagic.core.Context(new dev.llamagic.core.RecordingNotebook(),
+                java.util.Map.of(), "test", null);
+        List<String> seen = new ArrayList<>();
+        assertThrows(Interrupted.class, () -> Chat.stream(ctx, ChatRequest.to(url).user("go").build(), (re, t) -> {
+            seen.add(re + t);
+            ctx.cancel();
+        }));
+        assertTrue(seen.size() < 4, "stopped after the first piece: " + seen);
+    }
+
+    @Test
+    void conversationsArePerSession() {
+        dev.llamagic.core.Session one = new dev.llamagic.core.Session();
+        dev.llamagic.core.Session two = new dev.llamagic.core.Session();
+        dev.llamagic.core.Context a = new dev.llamagic.core.Context(new dev.llamagic.core.RecordingNotebook(), java.util.Map.of(), "t", null, one);
+        dev.llamagic.core.Context a2 = new dev.llamagic.core.Context(new dev.llamagic.core.RecordingNotebook(), java.util.Map.of(), "t", null, one);
+        dev.llamagic.core.Context b = new dev.llamagic.core.Context(new dev.llamagic.core.RecordingNotebook(), java.util.Map.of(), "t", null, two);
+        Conversations.of(a).get("x").record("q", "a", "srv");
+        assertEquals(1, Conversations.of(a2).get("x").turns(), "the same session: the same conversation");
+        assertEquals(0, Conversations.of(b).get("x").turns(), "another session starts empty");
+        assertEquals(List.of("x"), Conversations.of(a).all().stream().map(Conversation::name).toList());
+        one.close();
+        two.close();
     }
 }

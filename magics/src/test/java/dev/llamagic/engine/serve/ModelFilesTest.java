@@ -50,7 +50,7 @@ class ModelFilesTest {
     void notGgufIsOneLineThatSaysWhat() throws Exception {
         Path st = Files.writeString(home.resolve("model.safetensors"), "{\"header\":1}");
         UserError e = assertThrows(UserError.class, () -> ModelLocator.locate(st.toString(), home));
-        assertEquals(st.toAbsolutePath() + " is not a GGUF file: safetensors weights — convert them first with %to-gguf", e.getMessage());
+        assertEquals(st.toAbsolutePath() + " is not a GGUF file: safetensors weights — convert them to GGUF first", e.getMessage());
         Path empty = Files.createFile(home.resolve("empty.gguf"));
         e = assertThrows(UserError.class, () -> ModelLocator.locate(empty.toString(), home));
         assertTrue(e.getMessage().endsWith("is not a GGUF file (it is empty — an interrupted download?)"), e.getMessage());
@@ -91,7 +91,7 @@ class ModelFilesTest {
         Path dir = Files.createDirectories(home.resolve("hf"));
         Files.writeString(dir.resolve("model.safetensors"), "x");
         UserError e = assertThrows(UserError.class, () -> ModelLocator.locate(dir.toString(), home));
-        assertTrue(e.getMessage().contains("holds safetensors weights — convert them first with %to-gguf"), e.getMessage());
+        assertTrue(e.getMessage().contains("holds safetensors weights — convert them to GGUF first"), e.getMessage());
     }
 
     @Test

@@ -74,9 +74,11 @@ class ServerFlagsTest {
         List<String> replaced = f.argv(ServerSpec.builder(Path.of("m.gguf")).port(1).ctx(4096)
                 .extraFlags(List.of("--ctx-size", "8192")).build(), new ArrayList<>());
         assertEquals(List.of("-m", "m.gguf", "--host", "127.0.0.1", "--port", "1", "--slots", "--metrics", "--ctx-size", "8192"), replaced);
-        UserError e = assertThrows(UserError.class, () -> f.argv(ServerSpec.builder(Path.of("m.gguf")).port(1)
+        ServeError e = assertThrows(ServeError.class, () -> f.argv(ServerSpec.builder(Path.of("m.gguf")).port(1)
                 .extraFlags(List.of("--port", "8080")).build(), new ArrayList<>()));
-        assertEquals("--port is %serve's own option: give it before --, not as a raw flag", e.getMessage());
+        assertEquals("--port is set by llamagic itself, not by a raw flag", e.getMessage());
+        assertEquals(ServeError.Kind.RESERVED_FLAG, e.kind());
+        assertEquals("--port", e.subject());
         assertEquals(List.of("-ngl all left out: this llama.cpp build has no GPU backend (CPU only)",
                 "bare -fa means '-fa on' for this llama-server (it wants on|off|auto)"), notes);
     }
@@ -120,11 +122,11 @@ class ServerFlagsTest {
     @Test
     void unknownRawFlagsAreRefusedWithASuggestion() throws Exception {
         ServerFlags f = ServerFlags.parse(help(), "");
-        UserError e = assertThrows(UserError.class, () -> f.fitRaw(List.of("--flash-atention", "on"), new ArrayList<>()));
-        assertEquals("llama-server does not know the flag --flash-atention (did you mean --flash-attn?) (see its --help: %serve --server-help)",
-                e.getMessage());
-        e = assertThrows(UserError.class, () -> f.fitRaw(List.of("--zzzz"), new ArrayList<>()));
-        assertEquals("llama-server does not know the flag --zzzz (see its --help: %serve --server-help)", e.getMessage());
+        ServeError u = assertThrows(ServeError.class, () -> f.fitRaw(List.of("--flash-atention", "on"), new ArrayList<>()));
+        assertEquals("llama-server does not know the flag --flash-atention (did you mean --flash-attn?)", u.getMessage());
+        assertEquals(ServeError.Kind.UNKNOWN_FLAG, u.kind());
+        UserError e = assertThrows(UserError.class, () -> f.fitRaw(List.of("--zzzz"), new ArrayList<>()));
+        assertEquals("llama-server does not know the flag --zzzz", e.getMessage());
         e = assertThrows(UserError.class, () -> f.fitRaw(List.of("--threads"), new ArrayList<>()));
         assertEquals("llama-server's --threads needs a value (N)", e.getMessage());
     }

@@ -1,4 +1,4 @@
-package dev.llamagic.engine.chat;
+package dev.llamagic.magic.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

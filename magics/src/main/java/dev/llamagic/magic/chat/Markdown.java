@@ -1,4 +1,4 @@
-package dev.llamagic.engine.chat;
+package dev.llamagic.magic.chat;
 
 import dev.llamagic.util.Html;
 import java.util.ArrayList;

@@ -1,0 +1,42 @@
+package dev.llamagic.engine.chat;
+
+import dev.llamagic.core.Context;
+
+/**
+ * The chat door: one request to any OpenAI-compatible server (a llama-server's {@code url()}, or any other), its
+ * answer streamed and gathered; interrupting the cell ({@code ctx}) cancels it and the server stops generating.
+ *
+ * <pre>{@code
+ * var s = Servers.of(ctx).get("tiny");
+ * var r = Chat.ask(ctx, ChatRequest.to(s.url()).apiKey(s.apiKey()).user("Hello").maxTokens(20).build());
+ * r.text(); r.reasoning(); r.timings(); r.ttftMs(); r.clientTokensPerSecond();
+ * }</pre>
+ */
+public final class Chat {
+    private Chat() {}
+
+    /** Sends {@code request} to its URL and returns the whole answer. */
+    public static ChatResult ask(Context ctx, ChatRequest request) {
+        return stream(ctx, request, null);
+    }
+
+    /** As {@link #ask}, handing the answer's pieces to {@code listener} (may be null) as they arrive. */
+    public static ChatResult stream(Context ctx, ChatRequest request, ChatClient.Listener listener) {
+        return client(request).stream(request, listener, ctx::cancelled);
+    }
+
+    /** A client for the request's URL and API key. */
+    static ChatClient client(ChatRequest request) {
+        if (request.url() == null) throw new IllegalArgumentException("the chat request has no URL: build it with ChatRequest.to(url)");
+        return new ChatClient(request.url(), request.apiKey());
+    }
+
+    /**
+     * The OpenAI base URL (ending in {@code /v1}) that {@code url} means: {@code http://h:p},
+     * {@code http://h:p/v1/chat/completions} and {@code h:p} all give {@code http://h:p/v1}; a one-line error when it
+     * is not a URL.
+     */
+    public static String baseUrl(String url) {
+        return ChatClient.normalize(url);
+    }
+}
