@@ -27,13 +27,21 @@ public final class Presets {
     /** Free memory for the KV cache: GPU memory on a GPU build, RAM otherwise. */
     public record Memory(long freeBytes, boolean gpu, String where) {}
 
+    /** The preset's name in lower case; a one-line error naming the known ones when there is no such preset. */
+    public static String check(String preset) {
+        String p = preset.toLowerCase(Locale.ROOT);
+        if (!NAMES.contains(p)) {
+            String near = NAMES.stream().filter(n -> dev.llamagic.util.Similar.editDistance(n, p) <= 2).findFirst().orElse(null);
+            throw new UserError("unknown preset '" + preset + "'" + (near == null ? "" : "; did you mean " + near + "?")
+                    + " (known: " + String.join(", ", NAMES) + ")");
+        }
+        return p;
+    }
+
     /** Applies {@code preset} to {@code b} (settings already set stay); notes get what was decided and why. */
     public static void apply(String preset, ServerSpec.Builder b, ServerFlags flags, Memory memory, List<String> notes) {
         if (preset == null) return;
-        String p = preset.toLowerCase(Locale.ROOT);
-        if (!NAMES.contains(p)) {
-            throw new UserError("unknown preset '" + preset + "' (known: " + String.join(", ", NAMES) + ")");
-        }
+        String p = check(preset);
         b.preset(p);
         if (b.temperature() == null) b.temperature(0.6);
         if (b.topK() == null) b.topK(20);

@@ -85,6 +85,8 @@ public final class Servers implements AutoCloseable {
      * and ends this with {@link LoadFailure.Failed}.
      */
     public LlamaServer start(Context ctx, ServerSpec spec, Duration loadTimeout) {
+        // what the spec itself gets wrong is said before anything is looked up (the build, the model file)
+        if (spec.preset() != null) Presets.check(spec.preset());
         Path model = spec.modelPath().toAbsolutePath();
         if (!Files.exists(model)) throw new UserError("no such file: " + model);
         if (Files.isDirectory(model)) throw new UserError(model + " is a directory: give a .gguf file");

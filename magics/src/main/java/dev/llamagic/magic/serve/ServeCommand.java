@@ -168,8 +168,8 @@ public class ServeCommand extends MagicCommand {
         if (!raw.isEmpty() && !ServerFlags.isFlag(raw.get(0))) {
             throw new UserError(p + ": unexpected argument '" + raw.get(0) + "' (raw llama-server flags go after --)");
         }
-        ModelLocator.Found found = ModelLocator.locate(model, ctx.home());
-        if (found.note() != null) out.print(found.note());
+        // options first: a mistyped preset or port is said before the model or the build is looked for
+        if (preset != null) dev.llamagic.engine.serve.Presets.check(preset);
         Integer portNumber = null;
         if (port != null && !port.equalsIgnoreCase("auto")) {
             try {
@@ -178,6 +178,8 @@ public class ServeCommand extends MagicCommand {
                 throw new UserError(p + ": --port takes a number or auto (not '" + port + "')");
             }
         }
+        ModelLocator.Found found = ModelLocator.locate(model, ctx.home());
+        if (found.note() != null) out.print(found.note());
         ServerSpec spec = ServerSpec.builder(found.file())
                 .name(name).alias(alias).host(host).port(portNumber).ctx(ctxSize).ngl(ngl).flashAttention(fa)
                 .splitMode(sm).parallel(parallel).temperature(temp).topK(topK).topP(topP).minP(minP)

@@ -149,4 +149,12 @@ class ServersTest {
         assertEquals("flash attention takes on, off or auto (not 'yes')", fa.getMessage());
         assertEquals(List.of(), Servers.of(ctx).all());
     }
+
+    @Test
+    void aMistypedPresetIsSaidFirstEvenWithoutABuildOrAModel() {
+        Context ctx = ctx(session);
+        Path missing = home.resolve("missing.gguf");
+        assertEquals("unknown preset 'qwen4'; did you mean qwen3? (known: " + String.join(", ", Presets.NAMES) + ")",
+                assertThrows(UserError.class, () -> Servers.start(ctx, ServerSpec.builder(missing).preset("qwen4").build())).getMessage());
+    }
 }

@@ -50,6 +50,14 @@ class ServeCommandTest {
     }
 
     @Test
+    void optionsAreCheckedBeforeTheModelOrTheBuild() {
+        // no model file and no llama.cpp build here: the mistyped preset is what the user hears of first
+        assertTrue(fails("nowhere.gguf", "--preset", "qwen4").startsWith("%serve: unknown preset 'qwen4'; did you mean qwen3?"),
+                fails("nowhere.gguf", "--preset", "qwen4"));
+        assertEquals("%serve: --port takes a number or auto (not 'eighty')", fails("nowhere.gguf", "--port", "eighty"));
+    }
+
+    @Test
     void theOldSpellingsParseIntoOneMode() {
         assertTrue(parse("--list").mode.list);
         assertEquals("all", parse("--stop", "all").mode.stop);
