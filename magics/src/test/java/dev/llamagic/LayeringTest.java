@@ -110,7 +110,7 @@ class LayeringTest {
             "engine/serve/LlamaServer.java", "engine/serve/Servers.java",
             "engine/bench/BenchReport.java", "engine/bench/BenchTargets.java", "engine/bench/Charts.java",
             "engine/bench/LlamaBench.java", "engine/build/Llama.java", "engine/build/LlamaBuilder.java",
-            "engine/chat/Markdown.java", "engine/hub/ModelScope.java");
+            "engine/chat/Markdown.java");
 
     @Test
     void noPackageUsesALayerAboveIt() throws IOException {

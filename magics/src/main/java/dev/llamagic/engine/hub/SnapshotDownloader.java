@@ -75,28 +75,23 @@ public final class SnapshotDownloader {
         Progress create(String title, long total);
     }
 
-    /** What happened to the snapshot. */
-    public record Result(Path dir, List<FileResult> files, long fetched, double seconds) {}
+    /** What happened to the snapshot {@code repo} ("owner/name"). */
+    public record Result(String repo, Path dir, List<FileResult> files, long fetched, double seconds) {}
 
     private final ModelScopeClient client;
     private final Options opt;
     private final BooleanSupplier stopRequested;
-    private final String what;
     private final Set<Call> calls = ConcurrentHashMap.newKeySet();
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private volatile boolean cancelled;
     private final Object lock = new Object();
     private ExecutorService hashers;
 
-    /**
-     * @param stopRequested polled often; true stops every transfer (the cell was interrupted)
-     * @param what          named in the {@link Interrupted} message, e.g. "%ms-download Qwen/Qwen3-4B"
-     */
-    public SnapshotDownloader(ModelScopeClient client, Options opt, BooleanSupplier stopRequested, String what) {
+    /** @param stopRequested polled often; true stops every transfer (the cell was interrupted) */
+    public SnapshotDownloader(ModelScopeClient client, Options opt, BooleanSupplier stopRequested) {
         this.client = client;
         this.opt = opt;
         this.stopRequested = stopRequested;
-        this.what = what;
     }
 
     /** One file being fetched. */
@@ -400,7 +395,7 @@ public final class SnapshotDownloader {
         for (RepoFile f : files) {
             for (FileResult r : results) if (r.path().equals(f.path())) ordered.add(r);
         }
-        return new Result(layout.root(), ordered, fetched, secs);
+        return new Result(owner + "/" + name, layout.root(), ordered, fetched, secs);
     }
 
     private long createdAt;
@@ -445,7 +440,7 @@ public final class SnapshotDownloader {
                         cancelled = true;
                         pool.shutdownNow();
                         bar.fail("interrupted");
-                        throw new Interrupted(what);
+                        throw new Interrupted();
                     }
                     try {
                         got = hashes.get(i).get(100, TimeUnit.MILLISECONDS);
@@ -456,7 +451,7 @@ public final class SnapshotDownloader {
                         cancelled = true;
                         pool.shutdownNow();
                         bar.fail("interrupted");
-                        throw new Interrupted(what);
+                        throw new Interrupted();
                     } catch (java.util.concurrent.ExecutionException e) {
                         throw new IOException("cannot read " + layout.target(f.path()) + ": " + e.getCause().getMessage(), e.getCause());
                     }
@@ -647,7 +642,7 @@ public final class SnapshotDownloader {
             }
             if (wasInterrupted && failure.get() == null) {
                 Thread.interrupted();
-                throw new Interrupted(what);
+                throw new Interrupted();
             }
         }
         RuntimeException f = failure.get();

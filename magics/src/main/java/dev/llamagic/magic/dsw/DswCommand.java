@@ -10,6 +10,7 @@ import dev.llamagic.engine.dsw.SnapshotFollower;
 
 import dev.llamagic.magic.Commands;
 import dev.llamagic.core.Context;
+import dev.llamagic.core.Interrupted;
 import dev.llamagic.util.Html;
 import dev.llamagic.magic.MagicCommand;
 import dev.llamagic.core.Notebook;
@@ -97,7 +98,7 @@ public class DswCommand extends MagicCommand {
         ParseResult sub = parsed.subcommand();
         String base = Commands.prefix("dsw", body, ctx);
         if (sub == null) {
-            new Info().execute(this, base + " info", target);
+            named(base + " info", () -> new Info().execute(this, base + " info", target));
             return;
         }
         CommandLine subLine = sub.commandSpec().commandLine();
@@ -112,7 +113,24 @@ public class DswCommand extends MagicCommand {
             return;
         }
         Sub command = (Sub) sub.commandSpec().userObject();
-        command.execute(this, base + " " + sub.commandSpec().name(), ((Targeted) command).target().over(target));
+        String prefix = base + " " + sub.commandSpec().name();
+        named(prefix, () -> command.execute(this, prefix, ((Targeted) command).target().over(target)));
+    }
+
+    /**
+     * Runs a subcommand, naming it in front of the engine's error lines ("%dsw info: access denied ...") and in
+     * its interrupt ("%dsw snapshot was interrupted"): the engine's lines do not name the magic.
+     */
+    static void named(String prefix, Runnable r) {
+        try {
+            r.run();
+        } catch (Interrupted e) {
+            throw "interrupted".equals(e.getMessage()) ? new Interrupted(prefix) : e;
+        } catch (UserError e) {
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            if (m.startsWith(prefix)) throw e;
+            throw new UserError(prefix + ": " + m, e);
+        }
     }
 
     /** Subcommands carry the same target options. */
@@ -126,7 +144,7 @@ public class DswCommand extends MagicCommand {
     }
 
     DswClient connect(String prefix, Target t) {
-        return DswClient.connect(ctx, t.settings(ctx, prefix), prefix);
+        return DswClient.connect(ctx, t.settings(ctx, prefix));
     }
 
     Notebook out() {
@@ -231,7 +249,7 @@ public class DswCommand extends MagicCommand {
             }
             p.out().print("snapshot " + id + " (" + snapName + ") of " + inst + " requested; following it until it is"
                     + " saved (interrupting stops only the following: the snapshot goes on)");
-            new SnapshotFollower(dsw, p.ctx(), prefix, Duration.ofMillis(Math.round(poll * 1000)), limit)
+            new SnapshotFollower(dsw, p.ctx(), Duration.ofMillis(Math.round(poll * 1000)), limit)
                     .follow(id, snapName, p.out());
         }
     }
