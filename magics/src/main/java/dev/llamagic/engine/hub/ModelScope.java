@@ -105,12 +105,7 @@ public final class ModelScope {
             Layout layout = o.localDir != null ? Layout.localDir(o.localDir, owner, name)
                     : o.cacheDir != null ? Layout.cacheDir(o.cacheDir, owner, name)
                     : Layout.localDir(ctx.home().resolve("models").resolve(name), owner, name);
-            for (RepoFile f : selected) {
-                if (layout.target(f.path()) == null || layout.staging(f.path()) == null) {
-                    throw new HubException(0, "refusing to download " + repo + ": the hub lists a file '" + f.path()
-                            + "' whose path escapes " + layout.root());
-                }
-            }
+            DownloadPlan.check(repo, selected, layout);
             long bytes = selected.stream().mapToLong(RepoFile::size).sum();
             ctx.notebook().print("Downloading " + repo + "@" + rev + " (" + selected.size() + " files, " + Units.bytes(bytes)
                     + ") from " + endpoint + " to " + layout.root());

@@ -24,12 +24,17 @@ final class RangeFetcher {
 
     private final ModelScopeClient client;
     private final int retries;
+    private final long minRate;
+    private final long windowNanos;
     private final BooleanSupplier cancelled;
     private final Set<Call> calls = ConcurrentHashMap.newKeySet();
 
-    RangeFetcher(ModelScopeClient client, int retries, BooleanSupplier cancelled) {
+    /** {@code minRate} bytes/s over {@code window}: a range slower than that is cut and retried. */
+    RangeFetcher(ModelScopeClient client, int retries, long minRate, java.time.Duration window, BooleanSupplier cancelled) {
         this.client = client;
         this.retries = retries;
+        this.minRate = minRate;
+        this.windowNanos = window.toNanos();
         this.cancelled = cancelled;
     }
 
@@ -67,6 +72,8 @@ final class RangeFetcher {
                 }
                 okio.BufferedSource src = body.source();
                 long pos = from;
+                long windowStart = System.nanoTime();
+                long windowFrom = pos;
                 while (pos <= r.end()) {
                     if (cancelled.getAsBoolean()) throw new IOException("cancelled");
                     // fill the whole buffer first (okio hands out 8 KiB segments): one write, one hash step per 256 KiB
@@ -78,6 +85,7 @@ final class RangeFetcher {
                             eof = true;
                             break;
                         }
+                        if (System.nanoTime() - windowStart >= windowNanos) break; // time to check the rate
                     }
                     int n = buf.position();
                     if (n > 0) {
@@ -96,6 +104,15 @@ final class RangeFetcher {
                         pos += n;
                     }
                     if (eof) throw new EOFException("connection closed at byte " + pos + " of " + job.file.path());
+                    long now = System.nanoTime();
+                    if (now - windowStart >= windowNanos) {
+                        if ((pos - windowFrom) * 1e9 / (now - windowStart) < minRate) {
+                            throw new IOException("too slow: " + (pos - windowFrom) + " bytes in "
+                                    + Math.round((now - windowStart) / 1e9) + " s (less than " + minRate + " bytes/s)");
+                        }
+                        windowStart = now;
+                        windowFrom = pos;
+                    }
                 }
                 return;
             } catch (HubException e) {

@@ -35,10 +35,26 @@ import java.util.function.BooleanSupplier;
 public final class SnapshotDownloader {
     static final int SHA_ATTEMPTS = 3;
 
-    /** Tuning. */
-    public record Options(int maxWorkers, int connections, long rangeSize, int retries, boolean rehash) {
+    /**
+     * Tuning. A range that gets fewer than {@code minRate} bytes per second over {@code rateWindow} is cut and
+     * retried (a hub that trickles would otherwise hold it forever; a silent one is cut by the read timeout).
+     */
+    public record Options(int maxWorkers, int connections, long rangeSize, int retries, boolean rehash,
+                          long minRate, java.time.Duration rateWindow) {
+        public static final long MIN_RATE = 1024;
+        public static final java.time.Duration RATE_WINDOW = java.time.Duration.ofSeconds(30);
+
+        public Options(int maxWorkers, int connections, long rangeSize, int retries, boolean rehash) {
+            this(maxWorkers, connections, rangeSize, retries, rehash, MIN_RATE, RATE_WINDOW);
+        }
+
         public static Options defaults() {
             return new Options(8, 16, 32L << 20, 5, false);
+        }
+
+        /** The same with another minimum rate (bytes/s) over another window. */
+        public Options minRate(long bytesPerSecond, java.time.Duration window) {
+            return new Options(maxWorkers, connections, rangeSize, retries, rehash, bytesPerSecond, window);
         }
     }
 
@@ -71,7 +87,7 @@ public final class SnapshotDownloader {
         this.client = client;
         this.opt = opt;
         this.stopRequested = stopRequested;
-        this.fetcher = new RangeFetcher(client, opt.retries(), () -> cancelled);
+        this.fetcher = new RangeFetcher(client, opt.retries(), opt.minRate(), opt.rateWindow(), () -> cancelled);
     }
 
     /**
@@ -82,6 +98,16 @@ public final class SnapshotDownloader {
                            Bars bars, VerifiedRecord record) throws IOException {
         long t0 = System.nanoTime();
         Files.createDirectories(layout.root());
+        Placement.checkConfined(layout, files);
+        try (TargetLock lock = TargetLock.acquire(layout.root())) {
+            Result r = downloadLocked(owner, name, revision, files, layout, bars, record, t0);
+            Placement.tidy(layout);
+            return r;
+        }
+    }
+
+    private Result downloadLocked(String owner, String name, String revision, List<RepoFile> files, Layout layout,
+                                  Bars bars, VerifiedRecord record, long t0) throws IOException {
         List<FileResult> results = Collections.synchronizedList(new ArrayList<>());
         List<RepoFile> verifiedFiles = Collections.synchronizedList(new ArrayList<>());
         DownloadPlan plan = DownloadPlan.of(files, layout, record, opt.rehash());
@@ -115,6 +141,14 @@ public final class SnapshotDownloader {
                 toFetch.remove(f);
             }
         }
+
+        // before any range is planned: a listed size no disk holds fails here, not in the planner
+        long atMost = 0;
+        for (RepoFile f : toFetch) {
+            Path st = layout.staging(f.path());
+            atMost += f.size() - (Files.isRegularFile(st) ? Math.min(Files.size(st), f.size()) : 0);
+        }
+        checkSpace(layout, atMost, List.of());
 
         List<StagedFile> jobs = new ArrayList<>();
         for (RepoFile f : toFetch) {
