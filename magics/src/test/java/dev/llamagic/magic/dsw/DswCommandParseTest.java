@@ -19,7 +19,7 @@ class DswCommandParseTest {
         CommandLine.ParseResult sub = r.subcommand();
         if (sub == null) return new Parsed(null, d.target, null);
         Object o = sub.commandSpec().userObject();
-        return new Parsed(sub.commandSpec().name(), ((DswCommand.Targeted) o).target().over(d.target), o);
+        return new Parsed(sub.commandSpec().name(), d.target, o);
     }
 
     @Test
