@@ -40,8 +40,9 @@ final class TargetLock implements AutoCloseable {
         } catch (OverlappingFileLockException e) {
             l = null; // held by this process
         } catch (IOException e) {
+            // a file system without locks (some FUSE mounts of object storage): download unguarded, as before
             ch.close();
-            throw e;
+            return new TargetLock(null, null);
         }
         if (l == null) {
             String holder = holder(ch);
@@ -76,6 +77,7 @@ final class TargetLock implements AutoCloseable {
 
     @Override
     public void close() {
+        if (channel == null) return;
         try {
             lock.release();
         } catch (IOException ignored) {
