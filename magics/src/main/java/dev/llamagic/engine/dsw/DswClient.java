@@ -43,38 +43,36 @@ public final class DswClient {
     private final com.aliyun.teaopenapi.Client api;
     private final DswSettings settings;
     private final String source;
-    private final String prefix;
 
-    private DswClient(com.aliyun.teaopenapi.Client api, DswSettings settings, String source, String prefix) {
+    private DswClient(com.aliyun.teaopenapi.Client api, DswSettings settings, String source) {
         this.api = api;
         this.settings = settings;
         this.source = source;
-        this.prefix = prefix;
     }
 
     /** The instance this notebook runs in (DSW_INSTANCE_ID, REGION, ...), credentials from the standard chain. */
     public static DswClient connect(Context ctx) {
-        return connect(ctx, DswSettings.fromEnv(ctx.env()), "dsw");
+        return connect(ctx, DswSettings.fromEnv(ctx.env()));
     }
 
     /**
-     * A client for {@code settings}; {@code prefix} starts every error line ("%dsw info"). Fails with one line when
-     * no region/endpoint is known or no credentials are found.
+     * A client for {@code settings}. Fails with one line when no region/endpoint is known or no credentials are found;
+     * error lines do not name the magic (its layer does).
      */
-    public static DswClient connect(Context ctx, DswSettings settings, String prefix) {
+    public static DswClient connect(Context ctx, DswSettings settings) {
         if (settings.endpoint() == null && settings.instanceId() == null) {
-            throw new UserError(prefix + ": not inside a PAI-DSW instance (neither DSW_INSTANCE_ID nor REGION is set):"
+            throw new UserError("not inside a PAI-DSW instance (neither DSW_INSTANCE_ID nor REGION is set):"
                     + " pass --region (and --instance dsw-...) and provide Alibaba Cloud credentials");
         }
         if (settings.endpoint() == null) {
-            throw new UserError(prefix + ": no region known: set REGION (e.g. cn-hangzhou, as PAI-DSW does inside an"
+            throw new UserError("no region known: set REGION (e.g. cn-hangzhou, as PAI-DSW does inside an"
                     + " instance) or pass --region / --endpoint");
         }
-        DswCredentials credentials = DswCredentials.find(ctx, prefix);
-        return connect(settings, credentials, prefix);
+        DswCredentials credentials = DswCredentials.find(ctx);
+        return connect(settings, credentials);
     }
 
-    static DswClient connect(DswSettings settings, DswCredentials credentials, String prefix) {
+    static DswClient connect(DswSettings settings, DswCredentials credentials) {
         try {
             Config config = new Config()
                     .setCredential(credentials.client())
@@ -84,9 +82,9 @@ public final class DswClient {
                     .setReadTimeout((int) READ_TIMEOUT.toMillis())
                     .setUserAgent("llamagic/" + Version.llamagic());
             if (settings.region() != null) config.setRegionId(settings.region());
-            return new DswClient(new com.aliyun.teaopenapi.Client(config), settings, credentials.source(), prefix);
+            return new DswClient(new com.aliyun.teaopenapi.Client(config), settings, credentials.source());
         } catch (Exception e) {
-            throw new UserError(prefix + ": cannot set up the DSW client: " + e.getClass().getSimpleName(), e);
+            throw new UserError("cannot set up the DSW client: " + e.getClass().getSimpleName(), e);
         }
     }
 
@@ -138,7 +136,7 @@ public final class DswClient {
         if (overwrite) body.put("Overwrite", true);
         Map<String, ?> answer = call("CreateInstanceSnapshot", "POST", instancePath("/snapshots"), null, body);
         String id = Fields.str(answer, "SnapshotId");
-        if (id == null) throw new UserError(prefix + ": the DSW API accepted the snapshot but returned no SnapshotId"
+        if (id == null) throw new UserError("the DSW API accepted the snapshot but returned no SnapshotId"
                 + requestId(answer));
         return id;
     }
@@ -204,7 +202,7 @@ public final class DswClient {
 
     private String instancePath(String rest) {
         if (settings.instanceId() == null) {
-            throw new UserError(prefix + ": no DSW instance id: set DSW_INSTANCE_ID (PAI-DSW sets it inside an"
+            throw new UserError("no DSW instance id: set DSW_INSTANCE_ID (PAI-DSW sets it inside an"
                     + " instance) or pass --instance dsw-...; %dsw list shows the instances");
         }
         return "/api/v2/instances/" + encode(settings.instanceId()) + rest;
@@ -251,22 +249,22 @@ public final class DswClient {
             return m;
         } catch (TeaException e) {
             if (e.getData() == null && e.getStatusCode() == null && "InvalidCredentials".equals(e.getCode())) {
-                throw new UserError(prefix + ": no Alibaba Cloud credentials to sign with");
+                throw new UserError("no Alibaba Cloud credentials to sign with");
             }
             DswApiError err = DswApiError.from(action, e.getStatusCode(), e.getCode(), e.getData());
-            throw new ApiFailure(prefix + ": " + err.describe(settings.instanceId(), settings.region(), source), err, e);
+            throw new ApiFailure(err.describe(settings.instanceId(), settings.region(), source), err, e);
         } catch (TeaUnretryableException e) {
-            throw new UserError(prefix + ": " + unreachable(e.getCause()), e.getCause());
+            throw new UserError(unreachable(e.getCause()), e.getCause());
         } catch (CredentialException e) {
-            throw new UserError(prefix + ": the credentials from " + source + " failed: "
+            throw new UserError("the credentials from " + source + " failed: "
                     + DswCredentials.redact(e.getMessage()));
         } catch (UserError e) {
             throw e;
         } catch (Exception e) {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            if (root instanceof IOException io) throw new UserError(prefix + ": " + unreachable(io), e);
-            throw new UserError(prefix + ": " + action + " failed: the answer from " + settings.endpoint()
+            if (root instanceof IOException io) throw new UserError(unreachable(io), e);
+            throw new UserError(action + " failed: the answer from " + settings.endpoint()
                     + " was not what the DSW API sends (" + root.getClass().getSimpleName() + ")", e);
         }
     }

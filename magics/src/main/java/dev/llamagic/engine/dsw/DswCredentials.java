@@ -74,12 +74,12 @@ public final class DswCredentials {
         return new com.aliyun.credentials.Client(provider);
     }
 
-    /** Walks the chain for {@code ctx}'s environment; {@code prefix} starts the error line ("%dsw info"). */
-    public static DswCredentials find(Context ctx, String prefix) {
-        return find(ctx.env(), ctx, prefix);
+    /** Walks the chain for {@code ctx}'s environment. */
+    public static DswCredentials find(Context ctx) {
+        return find(ctx.env(), ctx);
     }
 
-    static DswCredentials find(Map<String, String> env, Context ctx, String prefix) {
+    static DswCredentials find(Map<String, String> env, Context ctx) {
         List<String> tried = new ArrayList<>();
         CompletableFuture<DswCredentials> lookup = CompletableFuture.supplyAsync(() -> walk(env, tried),
                 r -> {
@@ -93,15 +93,15 @@ public final class DswCredentials {
                 try {
                     DswCredentials found = lookup.get(100, TimeUnit.MILLISECONDS);
                     if (found != null) return found;
-                    throw new UserError(prefix + ": no Alibaba Cloud credentials found (tried: " + joined(tried)
+                    throw new UserError("no Alibaba Cloud credentials found (tried: " + joined(tried)
                             + "); inside PAI-DSW the instance's RAM role arrives through ALIBABA_CLOUD_CREDENTIALS_URI,"
                             + " elsewhere set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET");
                 } catch (TimeoutException e) {
-                    if (ctx != null) ctx.checkInterrupted(prefix);
-                    else if (Thread.currentThread().isInterrupted()) throw new Interrupted(prefix);
+                    if (ctx != null) ctx.checkInterrupted();
+                    else if (Thread.currentThread().isInterrupted()) throw new Interrupted();
                     if (System.nanoTime() > deadline) {
                         lookup.cancel(true);
-                        throw new UserError(prefix + ": looking for Alibaba Cloud credentials took longer than "
+                        throw new UserError("looking for Alibaba Cloud credentials took longer than "
                                 + CHAIN_LIMIT.toSeconds() + " s (tried: " + joined(tried) + ")");
                     }
                 }
@@ -109,9 +109,9 @@ public final class DswCredentials {
         } catch (InterruptedException e) {
             lookup.cancel(true);
             if (ctx != null) ctx.cancel();
-            throw new Interrupted(prefix);
+            throw new Interrupted();
         } catch (ExecutionException e) {
-            throw new UserError(prefix + ": looking for Alibaba Cloud credentials failed: "
+            throw new UserError("looking for Alibaba Cloud credentials failed: "
                     + e.getCause().getClass().getSimpleName() + " (tried: " + joined(tried) + ")");
         } catch (Interrupted e) {
             lookup.cancel(true);

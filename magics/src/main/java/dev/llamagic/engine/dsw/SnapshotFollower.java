@@ -16,14 +16,12 @@ public final class SnapshotFollower {
 
     private final DswClient dsw;
     private final Context ctx;
-    private final String prefix;
     private final Duration firstWait;
     private final Duration limit;
 
-    public SnapshotFollower(DswClient dsw, Context ctx, String prefix, Duration firstWait, Duration limit) {
+    public SnapshotFollower(DswClient dsw, Context ctx, Duration firstWait, Duration limit) {
         this.dsw = dsw;
         this.ctx = ctx;
-        this.prefix = prefix;
         this.firstWait = firstWait;
         this.limit = limit;
     }
@@ -66,13 +64,13 @@ public final class SnapshotFollower {
                 }
                 if (s.failed()) {
                     bar.fail(last + (s.why().isEmpty() ? "" : ": " + s.why()));
-                    throw new UserError(prefix + ": snapshot " + snapshotId + " " + last
+                    throw new UserError("snapshot " + snapshotId + " " + last
                             + (s.why().isEmpty() ? "" : ": " + s.why()) + " (after " + Durations.format(elapsedMs) + ")");
                 }
                 bar.set(2).detail(last + " · " + Durations.format(elapsedMs));
                 if (elapsedMs > limit.toMillis()) {
                     bar.fail("still " + last);
-                    throw new UserError(prefix + ": snapshot " + snapshotId + " still " + last + " after "
+                    throw new UserError("snapshot " + snapshotId + " still " + last + " after "
                             + Durations.format(elapsedMs) + "; it goes on in the cloud (%dsw snapshots shows it)");
                 }
                 wait = next(wait);
@@ -83,14 +81,14 @@ public final class SnapshotFollower {
     private void sleep(Duration d) {
         long end = System.nanoTime() + d.toNanos();
         while (true) {
-            ctx.checkInterrupted(prefix);
+            ctx.checkInterrupted();
             long left = end - System.nanoTime();
             if (left <= 0) return;
             try {
                 Thread.sleep(Math.min(100, Math.max(1, left / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                ctx.checkInterrupted(prefix);
+                ctx.checkInterrupted();
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.llamagic.engine.hub;
 
 import dev.llamagic.core.Context;
-import dev.llamagic.util.Html;
 import dev.llamagic.core.Interrupted;
 import dev.llamagic.util.Units;
 import java.io.IOException;
@@ -9,17 +8,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import okhttp3.HttpUrl;
-import tech.tablesaw.api.DoubleColumn;
-import tech.tablesaw.api.StringColumn;
-import tech.tablesaw.api.Table;
 
 /**
  * The Java API of {@code %ms-download}: {@code ModelScope.download(Cell.context(), new ModelScope.Options("Qwen/Qwen3-4B"))}
- * returns the local directory of the snapshot, drawing the same progress bar and table as the magic.
+ * returns the local directory of the snapshot, drawing the same progress bar as the magic; {@link #run} returns
+ * what happened to each file (the magic shows it as a table).
  */
 public final class ModelScope {
     private ModelScope() {}
@@ -36,7 +32,6 @@ public final class ModelScope {
         String endpoint;
         SnapshotDownloader.Options tuning = SnapshotDownloader.Options.defaults();
         Duration timeout = Duration.ofSeconds(60);
-        String what;
 
         public Options(String model) {
             this.model = model;
@@ -53,20 +48,17 @@ public final class ModelScope {
         public Options endpoint(String e) { this.endpoint = e; return this; }
         public Options timeout(Duration d) { this.timeout = d; return this; }
         public Options tuning(SnapshotDownloader.Options t) { this.tuning = t; return this; }
-        /** How the failure and interrupt messages name the operation (the magic passes "%ms-download"). */
-        public Options what(String w) { this.what = w; return this; }
     }
 
     public static Path download(Context ctx, Options o) {
-        return run(ctx, o, true).dir();
+        return run(ctx, o).dir();
     }
 
     /**
      * Downloads and returns the detailed result; failures are {@link HubException} (one sentence) or
-     * {@link Interrupted}. With {@code report}, prints the summary table.
+     * {@link Interrupted}.
      */
-    public static SnapshotDownloader.Result run(Context ctx, Options o, boolean report) {
-        String label = o.what == null ? "ModelScope download" : o.what;
+    public static SnapshotDownloader.Result run(Context ctx, Options o) {
         String[] id = (o.model == null ? "" : o.model.strip()).split("/");
         if (id.length != 2 || id[0].isBlank() || id[1].isBlank()) {
             throw new HubException(0, "give the model as owner/name, e.g. Qwen/Qwen3-4B (got '" + o.model + "')");
@@ -85,7 +77,7 @@ public final class ModelScope {
         try {
             String repo = owner + "/" + name;
             client.checkModel(owner, name);
-            ctx.checkInterrupted(label);
+            ctx.checkInterrupted();
             List<ModelScopeClient.Revision> revs = client.revisions(owner, name);
             String rev = o.revision == null || o.revision.isBlank() ? "master" : o.revision.strip();
             ModelScopeClient.Revision chosen = revs.stream().filter(r -> r.name().equals(rev)).findFirst().orElse(null);
@@ -96,7 +88,7 @@ public final class ModelScope {
                         + "], tags [" + tags + "]");
             }
             List<RepoFile> listed = client.listFiles(owner, name, rev, null);
-            ctx.checkInterrupted(label);
+            ctx.checkInterrupted();
             Patterns patterns = new Patterns(o.include, o.exclude);
             List<RepoFile> selected = listed.stream().filter(f -> patterns.selects(f.path())).toList();
             if (selected.isEmpty()) {
@@ -113,12 +105,7 @@ public final class ModelScope {
             Layout layout = o.localDir != null ? Layout.localDir(o.localDir, owner, name)
                     : o.cacheDir != null ? Layout.cacheDir(o.cacheDir, owner, name)
                     : Layout.localDir(ctx.home().resolve("models").resolve(name), owner, name);
-            for (RepoFile f : selected) {
-                if (layout.target(f.path()) == null || layout.staging(f.path()) == null) {
-                    throw new HubException(0, "refusing to download " + repo + ": the hub lists a file '" + f.path()
-                            + "' whose path escapes " + layout.root());
-                }
-            }
+            DownloadPlan.check(repo, selected, layout);
             long bytes = selected.stream().mapToLong(RepoFile::size).sum();
             ctx.notebook().print("Downloading " + repo + "@" + rev + " (" + selected.size() + " files, " + Units.bytes(bytes)
                     + ") from " + endpoint + " to " + layout.root());
@@ -129,41 +116,21 @@ public final class ModelScope {
             }
             VerifiedRecord record = VerifiedRecord.load(layout.root());
             SnapshotDownloader d = new SnapshotDownloader(client, o.tuning,
-                    () -> ctx.cancelled() || Thread.currentThread().isInterrupted(), label).createdAt(chosen.createdAt());
+                    () -> ctx.cancelled() || Thread.currentThread().isInterrupted()).createdAt(chosen.createdAt());
             SnapshotDownloader.Result result;
             try {
                 result = d.download(owner, name, rev, selected, layout,
                         (title, total) -> ctx.notebook().progress(title, total, dev.llamagic.core.Progress.Unit.BYTES), record);
             } catch (IOException e) {
-                if (ctx.cancelled() || Thread.currentThread().isInterrupted()) throw new Interrupted(label);
+                if (ctx.cancelled() || Thread.currentThread().isInterrupted()) throw new Interrupted();
                 throw new HubException(0, "cannot write to " + layout.root() + ": " + e.getMessage());
             }
-            if (report) report(ctx, repo, result);
             return result;
         } catch (IOException e) {
-            if (ctx.cancelled() || Thread.currentThread().isInterrupted()) throw new Interrupted(label);
+            if (ctx.cancelled() || Thread.currentThread().isInterrupted()) throw new Interrupted();
             throw new HubException(0, "cannot reach the hub at " + endpoint + ": " + e.getMessage());
         } finally {
             client.close();
         }
-    }
-
-    static void report(Context ctx, String repo, SnapshotDownloader.Result r) {
-        Table t = Table.create(repo,
-                StringColumn.create("file"), StringColumn.create("size"), DoubleColumn.create("seconds"),
-                DoubleColumn.create("MB/s"), StringColumn.create("verified"));
-        for (SnapshotDownloader.FileResult f : r.files()) {
-            t.stringColumn(0).append(f.path());
-            t.stringColumn(1).append(Units.bytes(f.size()));
-            t.doubleColumn(2).append(Math.round(f.seconds() * 100) / 100.0);
-            t.doubleColumn(3).append(Math.round(f.mbPerSecond() * 10) / 10.0);
-            t.stringColumn(4).append(f.verified());
-        }
-        ctx.notebook().table(t);
-        double mbps = r.seconds() > 0 ? r.fetched() / 1e6 / r.seconds() : 0;
-        String line = String.format(Locale.ROOT, "%s: %d files, %s fetched in %s (%.1f MB/s) -> %s",
-                repo, r.files().size(), Units.bytes(r.fetched()), Units.duration(r.seconds()), mbps, r.dir());
-        ctx.notebook().html("<div><b>" + Html.escape(repo) + "</b> → <code>" + Html.escape(r.dir().toString())
-                + "</code> · " + Html.escape(line.substring(line.indexOf(':') + 2, line.indexOf(" ->"))) + "</div>", line);
     }
 }

@@ -131,10 +131,17 @@ public final class ModelScopeClient {
             String fname = f.path("Name").asText();
             if (fname.equals(".gitignore") || fname.equals(".gitattributes")) continue;
             String sha = f.path("Sha256").isTextual() ? f.path("Sha256").asText().toLowerCase(Locale.ROOT) : null;
-            out.add(new RepoFile(f.path("Path").asText(), f.path("Size").asLong(), sha == null || sha.isBlank() ? null : sha,
+            out.add(new RepoFile(f.path("Path").asText(), size(f.path("Size")), sha == null || sha.isBlank() ? null : sha,
                     f.path("Revision").asText("")));
         }
         return out;
+    }
+
+    /** A listed Size: the number, or {@link RepoFile#UNREADABLE_SIZE} when it is missing or not a whole number. */
+    static long size(JsonNode n) {
+        if (n.isIntegralNumber() && n.canConvertToLong()) return n.asLong();
+        if (n.isTextual() && n.asText().strip().matches("-?\\d{1,18}")) return Long.parseLong(n.asText().strip());
+        return RepoFile.UNREADABLE_SIZE;
     }
 
     /** Step 4: the URL of a file's bytes (the hub redirects it to storage). */

@@ -10,6 +10,7 @@ import dev.llamagic.engine.dsw.SnapshotFollower;
 
 import dev.llamagic.magic.Commands;
 import dev.llamagic.core.Context;
+import dev.llamagic.core.Interrupted;
 import dev.llamagic.util.Html;
 import dev.llamagic.magic.MagicCommand;
 import dev.llamagic.core.Notebook;
@@ -49,32 +50,24 @@ public class DswCommand extends MagicCommand {
     @Spec
     CommandSpec spec;
 
-    /** Which instance, where: the same options before or after the subcommand. */
+    /**
+     * Which instance, where: the same options before or after the subcommand. They are picocli's inherited options:
+     * each subcommand accepts them too and a value given after the subcommand lands here as well (the later wins).
+     */
     public static class Target {
-        @Option(names = "--instance", paramLabel = "ID", description = "Instance id (default: $DSW_INSTANCE_ID).")
+        @Option(names = "--instance", scope = CommandLine.ScopeType.INHERIT, paramLabel = "ID", description = "Instance id (default: $DSW_INSTANCE_ID).")
         String instance;
-        @Option(names = "--region", paramLabel = "REGION", description = "Region, e.g. cn-hangzhou (default: $REGION).")
+        @Option(names = "--region", scope = CommandLine.ScopeType.INHERIT, paramLabel = "REGION", description = "Region, e.g. cn-hangzhou (default: $REGION).")
         String region;
-        @Option(names = "--workspace", paramLabel = "ID", description = "Workspace id (default: $PAI_WORKSPACE_ID).")
+        @Option(names = "--workspace", scope = CommandLine.ScopeType.INHERIT, paramLabel = "ID", description = "Workspace id (default: $PAI_WORKSPACE_ID).")
         String workspace;
-        @Option(names = "--endpoint", paramLabel = "HOST[:PORT]",
+        @Option(names = "--endpoint", scope = CommandLine.ScopeType.INHERIT, paramLabel = "HOST[:PORT]",
                 description = "API endpoint (default: pai-dsw.<region>.aliyuncs.com).")
         String endpoint;
-        @Option(names = "--vpc", description = "Use the VPC endpoint pai-dsw-vpc.<region>.aliyuncs.com.")
+        @Option(names = "--vpc", scope = CommandLine.ScopeType.INHERIT, description = "Use the VPC endpoint pai-dsw-vpc.<region>.aliyuncs.com.")
         Boolean vpc;
-        @Option(names = "--protocol", paramLabel = "https|http", description = "Protocol to the endpoint (default: https).")
+        @Option(names = "--protocol", scope = CommandLine.ScopeType.INHERIT, paramLabel = "https|http", description = "Protocol to the endpoint (default: https).")
         String protocol;
-
-        Target over(Target parent) {
-            Target t = new Target();
-            t.instance = instance != null ? instance : parent.instance;
-            t.region = region != null ? region : parent.region;
-            t.workspace = workspace != null ? workspace : parent.workspace;
-            t.endpoint = endpoint != null ? endpoint : parent.endpoint;
-            t.vpc = vpc != null ? vpc : parent.vpc;
-            t.protocol = protocol != null ? protocol : parent.protocol;
-            return t;
-        }
 
         DswSettings settings(Context ctx, String prefix) {
             try {
@@ -86,7 +79,7 @@ public class DswCommand extends MagicCommand {
         }
     }
 
-    /** A subcommand: runs with the parent's context and the merged target. */
+    /** A subcommand: runs with the parent's context and target. */
     interface Sub {
         void execute(DswCommand parent, String prefix, Target target);
     }
@@ -97,7 +90,7 @@ public class DswCommand extends MagicCommand {
         ParseResult sub = parsed.subcommand();
         String base = Commands.prefix("dsw", body, ctx);
         if (sub == null) {
-            new Info().execute(this, base + " info", target);
+            named(base + " info", () -> new Info().execute(this, base + " info", target));
             return;
         }
         CommandLine subLine = sub.commandSpec().commandLine();
@@ -112,21 +105,28 @@ public class DswCommand extends MagicCommand {
             return;
         }
         Sub command = (Sub) sub.commandSpec().userObject();
-        command.execute(this, base + " " + sub.commandSpec().name(), ((Targeted) command).target().over(target));
+        String prefix = base + " " + sub.commandSpec().name();
+        named(prefix, () -> command.execute(this, prefix, target));
     }
 
-    /** Subcommands carry the same target options. */
-    abstract static class Targeted implements Sub {
-        @Mixin
-        Target target = new Target();
-
-        Target target() {
-            return target;
+    /**
+     * Runs a subcommand, naming it in front of the engine's error lines ("%dsw info: access denied ...") and in
+     * its interrupt ("%dsw snapshot was interrupted"): the engine's lines do not name the magic.
+     */
+    static void named(String prefix, Runnable r) {
+        try {
+            r.run();
+        } catch (Interrupted e) {
+            throw "interrupted".equals(e.getMessage()) ? new Interrupted(prefix) : e;
+        } catch (UserError e) {
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            if (m.startsWith(prefix)) throw e;
+            throw new UserError(prefix + ": " + m, e);
         }
     }
 
     DswClient connect(String prefix, Target t) {
-        return DswClient.connect(ctx, t.settings(ctx, prefix), prefix);
+        return DswClient.connect(ctx, t.settings(ctx, prefix));
     }
 
     Notebook out() {
@@ -142,7 +142,7 @@ public class DswCommand extends MagicCommand {
     @Command(name = "info", mixinStandardHelpOptions = true,
             description = {"This instance: status, spec, GPUs, image, auto-stop timer, latest snapshot.",
                     "当前实例：状态、规格、GPU、镜像、定时关机、最近的快照。"})
-    public static class Info extends Targeted {
+    public static class Info implements Sub {
         @Override
         public void execute(DswCommand p, String prefix, Target t) {
             DswClient dsw = p.connect(prefix, t);
@@ -183,7 +183,7 @@ public class DswCommand extends MagicCommand {
     @Command(name = "snapshot", mixinStandardHelpOptions = true,
             description = {"Save this instance as an image (instance snapshot) and follow it to Saved or SaveFailed.",
                     "将当前实例制作为镜像（实例快照），并跟踪直到保存成功或失败。"})
-    public static class Snapshot extends Targeted {
+    public static class Snapshot implements Sub {
         @Option(names = "--name", paramLabel = "NAME",
                 description = "Snapshot name: lower-case letters, digits and '-' (default: llamagic-<date>-<time>).")
         String name;
@@ -231,7 +231,7 @@ public class DswCommand extends MagicCommand {
             }
             p.out().print("snapshot " + id + " (" + snapName + ") of " + inst + " requested; following it until it is"
                     + " saved (interrupting stops only the following: the snapshot goes on)");
-            new SnapshotFollower(dsw, p.ctx(), prefix, Duration.ofMillis(Math.round(poll * 1000)), limit)
+            new SnapshotFollower(dsw, p.ctx(), Duration.ofMillis(Math.round(poll * 1000)), limit)
                     .follow(id, snapName, p.out());
         }
     }
@@ -240,7 +240,7 @@ public class DswCommand extends MagicCommand {
 
     @Command(name = "snapshots", mixinStandardHelpOptions = true,
             description = {"The snapshots (saved images) of this instance, newest first.", "当前实例的快照（已保存的镜像），按时间倒序。"})
-    public static class Snapshots extends Targeted {
+    public static class Snapshots implements Sub {
         @Override
         public void execute(DswCommand p, String prefix, Target t) {
             DswClient dsw = p.connect(prefix, t);
@@ -273,7 +273,7 @@ public class DswCommand extends MagicCommand {
     @Command(name = "timer", mixinStandardHelpOptions = true,
             description = {"The auto-stop timer: show it, set it (2h, 30m, 1h30m) or --cancel it.",
                     "定时关机：查看、设置（2h、30m、1h30m）或用 --cancel 取消。"})
-    public static class Timer extends Targeted {
+    public static class Timer implements Sub {
         @Parameters(index = "0", arity = "0..1", paramLabel = "DURATION", description = "Stop the instance after this long.")
         String duration;
         @Option(names = "--cancel", description = "Remove the timer.")
@@ -323,7 +323,7 @@ public class DswCommand extends MagicCommand {
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = {"Stop this instance (asks for --yes); --save-image saves the environment first.",
                     "停止当前实例（需加 --yes 确认）；--save-image 先保存环境镜像。"})
-    public static class Stop extends Targeted {
+    public static class Stop implements Sub {
         @Option(names = "--save-image", description = "Save the instance's environment as an image while stopping.")
         boolean saveImage;
         @Option(names = "--yes", description = "Yes, stop it (this kernel stops with it).")
@@ -348,7 +348,7 @@ public class DswCommand extends MagicCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"The instances of the workspace (or region) as a table.", "列出工作空间（或地域）中的实例。"})
-    public static class ListInstances extends Targeted {
+    public static class ListInstances implements Sub {
         @Override
         public void execute(DswCommand p, String prefix, Target t) {
             DswClient dsw = p.connect(prefix, t);

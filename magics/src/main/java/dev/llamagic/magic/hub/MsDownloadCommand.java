@@ -93,18 +93,19 @@ public class MsDownloadCommand extends MagicCommand {
         if (range < (1 << 20)) throw new UserError(prefix + ": --range-size must be at least 1M");
         ModelScope.Options o = new ModelScope.Options(id).revision(revision).token(token).endpoint(endpoint)
                 .timeout(Duration.ofMillis((long) (timeout * 1000)))
-                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), range, retries, verify))
-                .what(prefix + " " + id);
+                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), range, retries, verify));
         if (localDir != null) o.localDir(localDir);
         if (cacheDir != null) o.cacheDir(cacheDir);
         o.include(include.toArray(String[]::new));
         o.exclude(exclude.toArray(String[]::new));
+        SnapshotDownloader.Result result;
         try {
-            ModelScope.run(ctx, o, true);
+            result = ModelScope.run(ctx, o);
         } catch (Interrupted e) {
-            throw e;
+            throw new Interrupted(prefix + " " + id);
         } catch (HubException e) {
             throw new UserError(prefix + ": " + e.getMessage());
         }
+        DownloadReport.show(out, result);
     }
 }

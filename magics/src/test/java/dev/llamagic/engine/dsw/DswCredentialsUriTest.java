@@ -46,7 +46,7 @@ class DswCredentialsUriTest {
                 + "\"SecurityToken\":\"tok\",\"Expiration\":\"2099-01-01T00:00:00Z\"}");
         try {
             DswCredentials c = DswCredentials.find(env("http://127.0.0.1:" + s.getAddress().getPort() + "/cred"),
-                    null, "%dsw info");
+                    null);
             assertEquals("ALIBABA_CLOUD_CREDENTIALS_URI", c.source());
         } finally {
             s.stop(0);
@@ -58,7 +58,7 @@ class DswCredentialsUriTest {
         HttpServer s = serve("{\"Code\":\"Failed\",\"AccessKeySecret\":\"leak-me\"}");
         try {
             UserError e = assertThrows(UserError.class, () -> DswCredentials.find(
-                    env("http://127.0.0.1:" + s.getAddress().getPort() + "/cred"), null, "%dsw info"));
+                    env("http://127.0.0.1:" + s.getAddress().getPort() + "/cred"), null));
             assertTrue(e.getMessage().contains("ALIBABA_CLOUD_CREDENTIALS_URI: "), e.getMessage());
             assertFalse(e.getMessage().contains("leak-me"), e.getMessage());
         } finally {
@@ -80,8 +80,8 @@ class DswCredentialsUriTest {
             accept.setDaemon(true);
             accept.start();
             UserError e = assertThrows(UserError.class, () -> DswCredentials.find(
-                    env("http://127.0.0.1:" + silent.getLocalPort() + "/cred"), null, "%dsw info"));
-            assertTrue(e.getMessage().startsWith("%dsw info: no Alibaba Cloud credentials found"), e.getMessage());
+                    env("http://127.0.0.1:" + silent.getLocalPort() + "/cred"), null));
+            assertTrue(e.getMessage().startsWith("no Alibaba Cloud credentials found"), e.getMessage());
             assertTrue(e.getMessage().contains("ALIBABA_CLOUD_CREDENTIALS_URI: "), e.getMessage());
         } finally {
             for (Socket s : held) s.close();

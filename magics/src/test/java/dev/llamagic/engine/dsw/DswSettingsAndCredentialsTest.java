@@ -49,16 +49,16 @@ class DswSettingsAndCredentialsTest {
         Map<String, String> env = new java.util.HashMap<>(NOTHING);
         env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIexample");
         env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cr3t-value");
-        DswCredentials c = DswCredentials.find(env, null, "%dsw info");
+        DswCredentials c = DswCredentials.find(env, null);
         assertEquals("env ALIBABA_CLOUD_ACCESS_KEY_ID", c.source());
     }
 
     @Test
     void nothingFoundListsEverySourceTriedWithoutNetwork() {
         long t0 = System.nanoTime();
-        UserError e = assertThrows(UserError.class, () -> DswCredentials.find(NOTHING, null, "%dsw info"));
+        UserError e = assertThrows(UserError.class, () -> DswCredentials.find(NOTHING, null));
         String m = e.getMessage();
-        assertTrue(m.startsWith("%dsw info: no Alibaba Cloud credentials found (tried: "), m);
+        assertTrue(m.startsWith("no Alibaba Cloud credentials found (tried: "), m);
         for (String source : new String[] {"system properties", "env ALIBABA_CLOUD_ACCESS_KEY_ID: not set", "OIDC",
                 ".aliyun/config.json: disabled", "/nonexistent/llamagic-test/credentials: no such file",
                 "ALIBABA_CLOUD_CREDENTIALS_URI: not set", "ECS RAM role (metadata service): disabled"}) {
@@ -72,7 +72,7 @@ class DswSettingsAndCredentialsTest {
     void halfAnAccessKeyIsSaidSo() {
         Map<String, String> env = new java.util.HashMap<>(NOTHING);
         env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIexample");
-        UserError e = assertThrows(UserError.class, () -> DswCredentials.find(env, null, "%dsw info"));
+        UserError e = assertThrows(UserError.class, () -> DswCredentials.find(env, null));
         assertTrue(e.getMessage().contains("set without ALIBABA_CLOUD_ACCESS_KEY_SECRET"), e.getMessage());
     }
 
