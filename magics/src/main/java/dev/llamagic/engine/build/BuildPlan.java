@@ -38,21 +38,21 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
     public record Machine(String cmake, boolean ninja, int cores, CudaToolkit.Probe cuda) {}
 
     /**
-     * Plans a build. {@code prefix} is the magic as typed ("%build-llama"), used to start error lines.
+     * Plans a build.
      * Throws {@link UserError} when a CUDA build was required and cannot be done here, saying what is missing.
      */
-    public static BuildPlan of(String prefix, BuildOptions opts, Path sourceDir, String commit, Path buildsDir, Machine m) {
+    public static BuildPlan of(BuildOptions opts, Path sourceDir, String commit, Path buildsDir, Machine m) {
         List<String> notes = new ArrayList<>();
-        String backend = chooseBackend(prefix, opts, m.cuda(), notes);
+        String backend = chooseBackend(opts, m.cuda(), notes);
         List<String> archs = List.of();
         CudaToolkit.Nvcc nvcc = null;
         if (backend.equals("cuda")) {
             nvcc = m.cuda().nvcc();
-            archs = cudaArchs(prefix, opts, m.cuda());
+            archs = cudaArchs(opts, m.cuda());
             for (String a : archs) {
                 Optional<String> min = CudaToolkit.minimumCudaFor(a);
                 if (min.isPresent() && CudaToolkit.compareVersions(nvcc.version(), min.get()) < 0) {
-                    throw new UserError(prefix + ": CUDA " + nvcc.version() + " (" + nvcc.path() + ") cannot compile for"
+                    throw new UserError("CUDA " + nvcc.version() + " (" + nvcc.path() + ") cannot compile for"
                             + " compute capability " + dotted(a) + ", which needs CUDA " + min.get()
                             + " or newer: install a newer toolkit and point CUDA_HOME at it");
                 }
@@ -104,18 +104,18 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         return String.join(";", cudaArchs);
     }
 
-    private static String chooseBackend(String prefix, BuildOptions opts, CudaToolkit.Probe cuda, List<String> notes) {
+    private static String chooseBackend(BuildOptions opts, CudaToolkit.Probe cuda, List<String> notes) {
         switch (opts.backend()) {
             case CPU:
                 return "cpu";
             case CUDA:
                 if (cuda.nvcc() == null) {
-                    throw new UserError(prefix + ": --cuda needs the CUDA toolkit, but no nvcc was found (looked at "
+                    throw new UserError("--cuda needs the CUDA toolkit, but no nvcc was found (looked at "
                             + String.join(", ", cuda.searched()) + notesSuffix(cuda)
                             + "): install the toolkit or set CUDA_HOME, or build with --cpu");
                 }
                 if (!cuda.hasGpu()) {
-                    throw new UserError(prefix + ": --cuda found nvcc " + cuda.nvcc().version() + " at " + cuda.nvcc().path()
+                    throw new UserError("--cuda found nvcc " + cuda.nvcc().version() + " at " + cuda.nvcc().path()
                             + " but no NVIDIA GPU (" + cuda.gpuProblem() + "): a CUDA build is verified on the GPU,"
                             + " so run it on a GPU instance, or build with --cpu");
                 }
@@ -141,7 +141,7 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         }
     }
 
-    private static List<String> cudaArchs(String prefix, BuildOptions opts, CudaToolkit.Probe cuda) {
+    private static List<String> cudaArchs(BuildOptions opts, CudaToolkit.Probe cuda) {
         if (!opts.cudaArchs().isEmpty()) {
             List<String> archs = new ArrayList<>();
             for (String a : opts.cudaArchs()) {
@@ -149,7 +149,7 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
                     String p = part.trim().replace(".", "");
                     if (p.isEmpty()) continue;
                     if (!p.matches("\\d{2,3}[a-z]?(-real|-virtual)?")) {
-                        throw new UserError(prefix + ": --cuda-arch " + part + " is not a CUDA architecture"
+                        throw new UserError("--cuda-arch " + part + " is not a CUDA architecture"
                                 + " (write the compute capability without the dot: 86 for an A10, 75 for a T4)");
                     }
                     if (!archs.contains(p)) archs.add(p);
@@ -158,7 +158,7 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
             return List.copyOf(archs);
         }
         if (cuda.gpus().stream().anyMatch(g -> g.arch().isEmpty())) {
-            throw new UserError(prefix + ": cannot tell the compute capability of " + unknownGpu(cuda)
+            throw new UserError("cannot tell the compute capability of " + unknownGpu(cuda)
                     + " (nvidia-smi does not say): name it with --cuda-arch, e.g. --cuda-arch 86 for an A10");
         }
         return cuda.archs();

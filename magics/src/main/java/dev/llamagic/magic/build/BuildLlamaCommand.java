@@ -89,7 +89,7 @@ public class BuildLlamaCommand extends MagicCommand {
             return;
         }
         BuildOptions opts = new BuildOptions(source, ref, chosen, rebuild, nativeCpu, targets, defines, cudaArchs, jobs);
-        LlamaBuilder builder = new LlamaBuilder(ctx, prefix);
+        LlamaBuilder builder = new LlamaBuilder(ctx);
         if (dryRun) {
             BuildPlan plan = builder.plan(opts);
             plan.notes().forEach(out::warn);
@@ -102,7 +102,7 @@ public class BuildLlamaCommand extends MagicCommand {
             out.html(dev.llamagic.util.Html.pre(text), text);
             return;
         }
-        builder.build(opts);
+        BuildReport.show(out, prefix, builder.build(opts));
     }
 
     private void listBuilds() {
