@@ -5,15 +5,27 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * One Hugging Face architecture llamagic converts: its GGUF architecture name, the hyper-parameter keys it
  * writes and its tensor names. One small subclass per family, as llama.cpp's converter has one class each.
+ * <p>
+ * Adding an architecture: one public subclass with a no-argument constructor (see {@link Qwen3Arch}), one line
+ * naming it in {@code META-INF/services/dev.llamagic.engine.gguf.Arch}, and its test beside the others.
  */
 public abstract class Arch {
 
-    /** Every architecture llamagic converts itself, by the name in config.json's {@code architectures}. */
-    public static final List<Arch> ALL = List.of(new Qwen3Arch(), new Qwen2Arch(), new LlamaArch());
+    /** Every architecture llamagic converts itself (found by {@link ServiceLoader}), in the services file's order. */
+    public static List<Arch> all() {
+        return Registered.ALL;
+    }
+
+    /** Loaded once, on first use. */
+    private static final class Registered {
+        static final List<Arch> ALL = ServiceLoader.load(Arch.class, Arch.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get).toList();
+    }
 
     /** The Hugging Face class names this handles, e.g. {@code Qwen3ForCausalLM}. */
     public abstract List<String> hfNames();
@@ -21,8 +33,9 @@ public abstract class Arch {
     /** The GGUF architecture, e.g. {@code qwen3}. */
     public abstract String ggufName();
 
+    /** The architecture that converts config.json's {@code architectures[0]}, or null. */
     public static Arch find(String hfName) {
-        for (Arch a : ALL) if (a.hfNames().contains(hfName)) return a;
+        for (Arch a : all()) if (a.hfNames().contains(hfName)) return a;
         return null;
     }
 

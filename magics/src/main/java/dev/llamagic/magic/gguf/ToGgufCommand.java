@@ -56,20 +56,16 @@ public class ToGgufCommand extends MagicCommand {
         } catch (NumberFormatException e) {
             throw new UserError(prefix + ": --keep-free " + keepFree + " is not a size (like 500M or 2G)");
         }
-        HfConverter.Options o = new HfConverter.Options(model, outtype, outfile, threads, keep);
-        try {
-            switch (engine.toLowerCase(Locale.ROOT)) {
-                case "java" -> report(Gguf.convertWithResult(ctx, o));
-                case "python" -> {
-                    Path written = PythonConverter.convert(ctx, o, llamaSrc);
-                    out.print("wrote " + written + " (" + Units.bytes(java.nio.file.Files.size(written)) + ") with convert_hf_to_gguf.py");
-                }
-                default -> throw new UserError("--engine " + engine + " is not java or python");
+        HfConverter.Options o = HfConverter.Options.builder(model).outtype(outtype).outfile(outfile).threads(threads)
+                .keepFree(keep).build();
+        // engine errors and interrupts get the command's name in Commands.run
+        switch (engine.toLowerCase(Locale.ROOT)) {
+            case "java" -> report(Gguf.convertWithResult(ctx, o));
+            case "python" -> {
+                Path written = PythonConverter.convert(ctx, o, llamaSrc);
+                out.print("wrote " + written + " (" + Units.bytes(java.nio.file.Files.size(written)) + ") with convert_hf_to_gguf.py");
             }
-        } catch (dev.llamagic.core.Interrupted e) {
-            throw new dev.llamagic.core.Interrupted(prefix);
-        } catch (UserError e) {
-            throw new UserError(prefix + ": " + e.getMessage(), e);
+            default -> throw new UserError(prefix + ": --engine " + engine + " is not java or python");
         }
     }
 
