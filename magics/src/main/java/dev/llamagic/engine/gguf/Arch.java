@@ -60,8 +60,7 @@ public abstract class Arch {
                 if (mapped != null) return "blk." + block + "." + mapped + suffix;
             }
         }
-        throw new dev.llamagic.core.UserError("tensor " + hf + " is not one llamagic knows for " + ggufName()
-                + " (convert this model with --engine python)");
+        throw new ConvertError(ConvertError.Reason.TENSOR, "tensor " + hf + " is not one llamagic knows for " + ggufName() + "{advice}");
     }
 
     /** A tensor the converter makes itself (written before the model's own, as llama.cpp's converter does). */
@@ -138,8 +137,8 @@ public abstract class Arch {
                 if (rope.has("beta_fast")) kv.put(a + "rope.scaling.yarn_beta_fast", GgufValue.f32(rope.get("beta_fast").asDouble()));
                 if (rope.has("beta_slow")) kv.put(a + "rope.scaling.yarn_beta_slow", GgufValue.f32(rope.get("beta_slow").asDouble()));
             } else if (type != null && !"default".equals(type) && !handlesRopeType(type)) {
-                throw new dev.llamagic.core.UserError("config.json's rope scaling type " + type
-                        + " is not supported by llamagic's converter (use --engine python)");
+                throw new ConvertError(ConvertError.Reason.ROPE_SCALING, "config.json's rope scaling type " + type
+                        + " is not supported by llamagic's converter{advice}");
             }
         }
         JsonNode theta = first(c, "global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta", "rotary_emb_base");

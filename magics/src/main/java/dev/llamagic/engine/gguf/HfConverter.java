@@ -43,6 +43,11 @@ public final class HfConverter {
     /** Elements per chunk (a multiple of the Q8_0 block). */
     static final int CHUNK = 1 << 21;
     public static final String TMP_SUFFIX = ".llamagic-tmp";
+    /** The output types {@link Options#outtype()} takes. */
+    public static final List<String> OUTTYPES = List.of("f32", "f16", "bf16", "q8_0", "auto");
+    /** {@link #OUTTYPES} as a message lists them: "f32, f16, bf16, q8_0 or auto". */
+    public static final String OUTTYPE_NAMES = String.join(", ", OUTTYPES.subList(0, OUTTYPES.size() - 1))
+            + " or " + OUTTYPES.get(OUTTYPES.size() - 1);
 
     /**
      * What to convert and how: {@code Options.builder(dir).outtype("f16").build()}.
@@ -156,9 +161,9 @@ public final class HfConverter {
         if (hfArch == null) throw new UserError("config.json in " + dir + " names no architectures");
         Arch arch = Arch.find(hfArch);
         if (arch == null) {
-            throw new UserError("architecture " + hfArch + " is not converted by llamagic itself (it converts "
-                    + String.join(", ", Arch.all().stream().flatMap(a -> a.hfNames().stream()).toList())
-                    + "); try --engine python, which runs llama.cpp's convert_hf_to_gguf.py");
+            throw new ConvertError(ConvertError.Reason.ARCHITECTURE, "architecture " + hfArch
+                    + " is not converted by llamagic itself (it converts "
+                    + String.join(", ", Arch.all().stream().flatMap(a -> a.hfNames().stream()).toList()) + "){advice}");
         }
         Safetensors st = Safetensors.open(dir);
 
@@ -267,7 +272,7 @@ public final class HfConverter {
             case "bf16" -> GgmlType.BF16;
             case "q8_0" -> GgmlType.Q8_0;
             case "auto" -> autoType(st);
-            default -> throw new UserError("unknown --outtype " + outtype + " (f32, f16, bf16, q8_0 or auto)");
+            default -> throw new UserError("unknown output type " + outtype + " (" + OUTTYPE_NAMES + ")");
         };
     }
 
@@ -314,8 +319,8 @@ public final class HfConverter {
         } catch (IOException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("No space left")) {
-                throw new UserError("the disk under " + outDir + " filled up while writing " + out.getFileName()
-                        + ": free some space or pass --outfile on another disk");
+                throw new ConvertError(ConvertError.Reason.DISK, "the disk under " + outDir + " filled up while writing "
+                        + out.getFileName() + ": free some space{advice}");
             }
             throw e;
         } finally {
@@ -355,9 +360,9 @@ public final class HfConverter {
         Files.createDirectories(outDir);
         long usable = Files.getFileStore(outDir).getUsableSpace();
         if (usable < total + o.keepFree()) {
-            throw new UserError("not enough disk space in " + outDir + ": the GGUF needs " + Units.bytes(total)
-                    + (o.keepFree() > 0 ? " and " + Units.bytes(o.keepFree()) + " must stay free" : "")
-                    + ", only " + Units.bytes(usable) + " are free: free some space or pass --outfile on another disk");
+            throw new ConvertError(ConvertError.Reason.DISK, "not enough disk space in " + outDir + ": the GGUF needs "
+                    + Units.bytes(total) + (o.keepFree() > 0 ? " and " + Units.bytes(o.keepFree()) + " must stay free" : "")
+                    + ", only " + Units.bytes(usable) + " are free: free some space{advice}");
         }
     }
 

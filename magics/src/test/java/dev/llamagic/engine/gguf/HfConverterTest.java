@@ -41,137 +41,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * every tensor's bytes against the conversion kernels), and that a refusal or an interrupt leaves no file.
  */
 class HfConverterTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    static final int HIDDEN = 32;
-    static final int HEADS = 2;
-    static final int KV_HEADS = 1;
-    static final int HEAD_DIM = 16;
-    /** The FFN width: down_proj's rows are 48 long, which Q8_0 blocks of 32 do not divide (F16 instead). */
-    static final int FFN = 48;
-    /** embed_tokens has VOCAB × HIDDEN > {@link HfConverter#CHUNK} elements: converted in two chunks. */
-    static final int VOCAB = 65600;
-
-    @TempDir
+        @TempDir
     Path tmp;
 
-    /** A source tensor: its values (as the source dtype holds them) and the dtype written. */
-    record Src(String name, long[] shape, String dtype, float[] values) {}
-
-    // ---- a model on disk -------------------------------------------------------------------------------
-
-    static List<Src> tensors(String arch, String matrixDtype) {
-        Random r = new Random(42);
-        List<Src> t = new ArrayList<>();
-        t.add(src(r, "model.embed_tokens.weight", matrixDtype, VOCAB, HIDDEN));
-        t.add(src(r, "model.norm.weight", "F32", HIDDEN));
-        String l = "model.layers.0.";
-        t.add(src(r, l + "input_layernorm.weight", "F32", HIDDEN));
-        t.add(src(r, l + "post_attention_layernorm.weight", "F32", HIDDEN));
-        t.add(src(r, l + "self_attn.q_proj.weight", matrixDtype, HEADS * HEAD_DIM, HIDDEN));
-        t.add(src(r, l + "self_attn.k_proj.weight", matrixDtype, KV_HEADS * HEAD_DIM, HIDDEN));
-        t.add(src(r, l + "self_attn.v_proj.weight", matrixDtype, KV_HEADS * HEAD_DIM, HIDDEN));
-        t.add(src(r, l + "self_attn.o_proj.weight", matrixDtype, HIDDEN, HEADS * HEAD_DIM));
-        t.add(src(r, l + "mlp.gate_proj.weight", matrixDtype, FFN, HIDDEN));
-        t.add(src(r, l + "mlp.up_proj.weight", matrixDtype, FFN, HIDDEN));
-        t.add(src(r, l + "mlp.down_proj.weight", matrixDtype, HIDDEN, FFN));
-        if (arch.equals("Qwen3ForCausalLM")) {
-            t.add(src(r, l + "self_attn.q_norm.weight", "F32", HEAD_DIM));
-            t.add(src(r, l + "self_attn.k_norm.weight", "F32", HEAD_DIM));
-        }
-        // llama.cpp's converter drops it; so must we
-        t.add(src(r, l + "self_attn.rotary_emb.inv_freq", "F32", HEAD_DIM / 2));
-        return t;
-    }
-
-    /** Random values of varied size, rounded to what {@code dtype} can hold so that the source is exact. */
-    static Src src(Random r, String name, String dtype, long... shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
-        float[] v = new float[(int) n];
-        for (int i = 0; i < v.length; i++) {
-            float x = (float) (r.nextGaussian() * (i % 7 == 0 ? 2.0 : 0.05));
-            v[i] = switch (dtype) {
-                case "BF16" -> GgmlType.bf16ToF32(GgmlType.f32ToBf16(x));
-                case "F16" -> GgmlType.f16ToF32(GgmlType.f32ToF16(x));
-                default -> x;
-            };
-        }
-        return new Src(name, shape, dtype, v);
-    }
-
-    static byte[] encode(float[] v, String dtype) {
-        ByteBuffer b = ByteBuffer.allocate(v.length * (dtype.equals("F32") ? 4 : 2)).order(ByteOrder.LITTLE_ENDIAN);
-        for (float x : v) {
-            switch (dtype) {
-                case "F32" -> b.putFloat(x);
-                case "F16" -> b.putShort(GgmlType.f32ToF16(x));
-                case "BF16" -> b.putShort(GgmlType.f32ToBf16(x));
-                default -> throw new IllegalArgumentException(dtype);
-            }
-        }
-        return b.array();
-    }
-
-    /** What the GGUF must hold for {@code v} as {@code type}, computed with the (separately tested) scalar kernels. */
-    static byte[] expected(float[] v, GgmlType type) {
-        return switch (type) {
-            case F32 -> encode(v, "F32");
-            case F16 -> encode(v, "F16");
-            case BF16 -> encode(v, "BF16");
-            case Q8_0 -> {
-                byte[] q = new byte[v.length / 32 * 34];
-                for (int b = 0; b < v.length / 32; b++) GgmlType.quantizeQ8_0(v, b * 32, q, b * 34);
-                yield q;
-            }
-            default -> throw new IllegalArgumentException(type.name());
-        };
-    }
-
-    /** A safetensors file as the format defines it: u64 header length, JSON header (space-padded to 8), data. */
-    static void writeSafetensors(Path f, List<Src> tensors) throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        header.putObject("__metadata__").put("format", "pt");
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        for (Src t : tensors) {
-            byte[] bytes = encode(t.values(), t.dtype());
-            ObjectNode e = header.putObject(t.name());
-            e.put("dtype", t.dtype());
-            var shape = e.putArray("shape");
-            for (long d : t.shape()) shape.add(d);
-            e.putArray("data_offsets").add(data.size()).add(data.size() + bytes.length);
-            data.write(bytes);
-        }
-        byte[] h = JSON.writeValueAsBytes(header);
-        int padded = (h.length + 7) / 8 * 8;
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-        ByteArrayOutputStream file = new ByteArrayOutputStream();
-        file.write(len.array());
-        file.write(h);
-        for (int i = h.length; i < padded; i++) file.write(' ');
-        data.writeTo(file);
-        Files.write(f, file.toByteArray());
-    }
-
-    Path model(String name, String arch, List<Src> tensors) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        ObjectNode c = JSON.createObjectNode();
-        c.putArray("architectures").add(arch);
-        c.put("num_hidden_layers", 1).put("hidden_size", HIDDEN).put("intermediate_size", FFN)
-                .put("num_attention_heads", HEADS).put("num_key_value_heads", KV_HEADS).put("head_dim", HEAD_DIM)
-                .put("max_position_embeddings", 4096).put("rope_theta", 1000000.0).put("rms_norm_eps", 1e-6)
-                .put("vocab_size", VOCAB).put("tie_word_embeddings", true);
-        Files.write(dir.resolve("config.json"), JSON.writeValueAsBytes(c));
-        ObjectNode tok = JSON.createObjectNode();
-        ObjectNode m = tok.putObject("model").put("type", "BPE");
-        ObjectNode vocab = m.putObject("vocab");
-        for (String s : List.of("a", "b", "c", "ab", "abc")) vocab.put(s, vocab.size());
-        m.putArray("merges").add("a b").add("ab c");
-        String regex = arch.equals("LlamaForCausalLM") ? TokenizerExport.LLAMA3_REGEX : TokenizerExport.QWEN2_REGEX;
-        tok.putObject("pre_tokenizer").put("type", "Split").putObject("pattern").put("Regex", regex);
-        tok.putArray("added_tokens").addObject().put("id", 5).put("content", "<|endoftext|>").put("special", true);
-        Files.write(dir.resolve("tokenizer.json"), JSON.writeValueAsBytes(tok));
-        writeSafetensors(dir.resolve("model.safetensors"), tensors);
-        return dir;
+    Path model(String name, String arch, List<TinyModel.Src> tensors) throws IOException {
+        return TinyModel.write(tmp.resolve(name), arch, tensors);
     }
 
     static Context context(Notebook nb) {
@@ -216,7 +90,7 @@ class HfConverterTest {
 
     @Test
     void thePlanNamesTypesShapesAndLaysOutEveryTensor() throws Exception {
-        List<Src> src = tensors("Qwen3ForCausalLM", "F32");
+        List<TinyModel.Src> src = TinyModel.tensors("Qwen3ForCausalLM", "F32");
         Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", src);
         HfConverter.Plan plan = HfConverter.plan(HfConverter.Options.builder(dir).outtype("q8_0").build());
 
@@ -227,7 +101,7 @@ class HfConverterTest {
         assertTrue(plan.arch() instanceof Qwen3Arch);
 
         // tensors in the order llama.cpp writes them: the safetensors names sorted, inv_freq dropped
-        List<String> hf = src.stream().map(Src::name).filter(n -> !n.endsWith("inv_freq")).sorted().toList();
+        List<String> hf = src.stream().map(TinyModel.Src::name).filter(n -> !n.endsWith("inv_freq")).sorted().toList();
         assertEquals(hf.stream().map(HfConverterTest::ggufName).toList(), plan.infos().stream().map(GgufTensorInfo::name).toList());
         Map<String, GgufTensorInfo> info = new LinkedHashMap<>();
         plan.infos().forEach(i -> info.put(i.name(), i));
@@ -238,9 +112,9 @@ class HfConverterTest {
         assertEquals(GgmlType.F32, info.get("blk.0.attn_q_norm.weight").type());
         assertEquals(GgmlType.F32, info.get("output_norm.weight").type());
         // dims innermost first
-        assertArrayEquals(new long[] {HIDDEN, VOCAB}, info.get("token_embd.weight").dims());
-        assertArrayEquals(new long[] {FFN, HIDDEN}, info.get("blk.0.ffn_down.weight").dims());
-        assertArrayEquals(new long[] {HEAD_DIM}, info.get("blk.0.attn_k_norm.weight").dims());
+        assertArrayEquals(new long[] {TinyModel.HIDDEN, TinyModel.VOCAB}, info.get("token_embd.weight").dims());
+        assertArrayEquals(new long[] {TinyModel.FFN, TinyModel.HIDDEN}, info.get("blk.0.ffn_down.weight").dims());
+        assertArrayEquals(new long[] {TinyModel.HEAD_DIM}, info.get("blk.0.attn_k_norm.weight").dims());
         // each tensor right after the previous one, aligned to 32 bytes
         long at = 0;
         for (GgufTensorInfo i : plan.infos()) {
@@ -248,7 +122,7 @@ class HfConverterTest {
             at += (i.bytes() + 31) / 32 * 32;
         }
         assertEquals(at, plan.dataBytes());
-        assertEquals(VOCAB / 32 * 34L * HIDDEN, info.get("token_embd.weight").bytes());
+        assertEquals(TinyModel.VOCAB / 32 * 34L * TinyModel.HIDDEN, info.get("token_embd.weight").bytes());
 
         long params = src.stream().filter(s -> !s.name().endsWith("inv_freq")).mapToLong(s -> s.values().length).sum();
         assertEquals(params, plan.parameters());
@@ -259,13 +133,13 @@ class HfConverterTest {
         assertEquals(7L, kv.get("general.file_type").asLong());
         assertEquals(1L, kv.get("qwen3.block_count").asLong());
         assertEquals("qwen2", kv.get("tokenizer.ggml.pre").asString());
-        assertEquals(VOCAB, kv.get("tokenizer.ggml.tokens").list().size(), "padded to vocab_size");
+        assertEquals(TinyModel.VOCAB, kv.get("tokenizer.ggml.tokens").list().size(), "padded to vocab_size");
         assertEquals("[PAD6]", kv.get("tokenizer.ggml.tokens").list().get(6));
     }
 
     @Test
     void outputNamesAndOuttypes() throws Exception {
-        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", tensors("Qwen3ForCausalLM", "BF16"));
+        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", TinyModel.tensors("Qwen3ForCausalLM", "BF16"));
         Path out = Files.createDirectories(tmp.resolve("out"));
         assertEquals(out.resolve("m-bf16.gguf"), HfConverter.plan(HfConverter.Options.builder(dir)
                 .outfile(out.resolve("m-{ftype}.gguf")).build()).out(), "auto on BF16 weights is bf16; {ftype} filled in");
@@ -285,7 +159,7 @@ class HfConverterTest {
 
     @Test
     void theDiskCheckRefusesBeforeWritingAnything() throws Exception {
-        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", tensors("Qwen3ForCausalLM", "F32"));
+        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", TinyModel.tensors("Qwen3ForCausalLM", "F32"));
         Path out = tmp.resolve("out");
         HfConverter.Options o = HfConverter.Options.builder(dir).outfile(out.resolve("x.gguf")).keepFree(1L << 60).build();
         HfConverter.Plan plan = HfConverter.plan(o);
@@ -301,7 +175,7 @@ class HfConverterTest {
     @ParameterizedTest(name = "{0} weights to {1}")
     @CsvSource({"F32, f32", "F32, f16", "F32, bf16", "F32, q8_0", "BF16, f16", "BF16, f32", "BF16, bf16", "F16, q8_0", "F16, f16"})
     void everyTensorIsWrittenWhereTheHeaderSaysAsTheKernelsConvertIt(String dtype, String outtype) throws Exception {
-        List<Src> src = tensors("Qwen3ForCausalLM", dtype);
+        List<TinyModel.Src> src = TinyModel.tensors("Qwen3ForCausalLM", dtype);
         Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", src);
         Path out = Files.createDirectories(tmp.resolve("out"));
         HfConverter.Options o = HfConverter.Options.builder(dir).outtype(outtype).outfile(out.resolve("t.gguf")).threads(3).build();
@@ -321,8 +195,8 @@ class HfConverterTest {
             }
         }
         assertEquals(plan.infos().size(), g.tensors().size());
-        Map<String, Src> byName = new LinkedHashMap<>();
-        for (Src s : src) {
+        Map<String, TinyModel.Src> byName = new LinkedHashMap<>();
+        for (TinyModel.Src s : src) {
             String n = ggufName(s.name());
             if (n != null) byName.put(n, s);
         }
@@ -333,7 +207,7 @@ class HfConverterTest {
             assertEquals(p.type(), t.type(), t.name());
             assertArrayEquals(p.dims(), t.dims(), t.name());
             assertEquals(p.offset(), t.offset(), t.name());
-            byte[] want = expected(byName.get(t.name()).values(), t.type());
+            byte[] want = TinyModel.expected(byName.get(t.name()).values(), t.type());
             byte[] got = read(r.out(), g.dataOffset() + t.offset(), t.bytes());
             assertArrayEquals(want, got, t.name() + " as " + t.type());
             long pad = (t.bytes() + 31) / 32 * 32 - t.bytes();
@@ -349,29 +223,29 @@ class HfConverterTest {
 
     @Test
     void llamaQAndKRowsAreReorderedForLlamaCppsRope() throws Exception {
-        List<Src> src = tensors("LlamaForCausalLM", "F32");
+        List<TinyModel.Src> src = TinyModel.tensors("LlamaForCausalLM", "F32");
         Path dir = model("Tiny-Llama", "LlamaForCausalLM", src);
         HfConverter.Options o = HfConverter.Options.builder(dir).outtype("f32").outfile(tmp.resolve("l.gguf")).build();
         Path out = Gguf.convert(context(quiet(() -> {})), o);
         GgufFile g = GgufReader.read(out);
         for (String which : List.of("q", "k")) {
-            Src s = src.stream().filter(x -> x.name().endsWith("self_attn." + which + "_proj.weight")).findFirst().orElseThrow();
+            TinyModel.Src s = src.stream().filter(x -> x.name().endsWith("self_attn." + which + "_proj.weight")).findFirst().orElseThrow();
             int rows = (int) s.shape()[0];
-            int[] order = LlamaArch.permutation(rows, which.equals("q") ? HEADS : KV_HEADS);
+            int[] order = LlamaArch.permutation(rows, which.equals("q") ? TinyModel.HEADS : TinyModel.KV_HEADS);
             float[] want = new float[s.values().length];
-            for (int row = 0; row < rows; row++) System.arraycopy(s.values(), order[row] * HIDDEN, want, row * HIDDEN, HIDDEN);
+            for (int row = 0; row < rows; row++) System.arraycopy(s.values(), order[row] * TinyModel.HIDDEN, want, row * TinyModel.HIDDEN, TinyModel.HIDDEN);
             assertFalse(java.util.Arrays.equals(want, s.values()), "the order changes something");
             GgufTensorInfo t = g.tensor("blk.0.attn_" + which + ".weight");
-            assertArrayEquals(expected(want, GgmlType.F32), read(out, g.dataOffset() + t.offset(), t.bytes()), which);
+            assertArrayEquals(TinyModel.expected(want, GgmlType.F32), read(out, g.dataOffset() + t.offset(), t.bytes()), which);
         }
         GgufTensorInfo v = g.tensor("blk.0.attn_v.weight");
-        Src vs = src.stream().filter(x -> x.name().endsWith("v_proj.weight")).findFirst().orElseThrow();
-        assertArrayEquals(expected(vs.values(), GgmlType.F32), read(out, g.dataOffset() + v.offset(), v.bytes()), "v stays");
+        TinyModel.Src vs = src.stream().filter(x -> x.name().endsWith("v_proj.weight")).findFirst().orElseThrow();
+        assertArrayEquals(TinyModel.expected(vs.values(), GgmlType.F32), read(out, g.dataOffset() + v.offset(), v.bytes()), "v stays");
     }
 
     @Test
     void anInterruptLeavesNoHalfWrittenFileAndKeepsAnEarlierOne() throws Exception {
-        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", tensors("Qwen3ForCausalLM", "F32"));
+        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", TinyModel.tensors("Qwen3ForCausalLM", "F32"));
         Path out = Files.createDirectories(tmp.resolve("out"));
         Path target = out.resolve("t.gguf");
         Files.writeString(target, "an earlier conversion");
@@ -394,7 +268,7 @@ class HfConverterTest {
 
     @Test
     void aSourceThatShrankAfterPlanningFailsAndLeavesNothing() throws Exception {
-        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", tensors("Qwen3ForCausalLM", "F32"));
+        Path dir = model("Tiny-Qwen3", "Qwen3ForCausalLM", TinyModel.tensors("Qwen3ForCausalLM", "F32"));
         Path out = Files.createDirectories(tmp.resolve("out"));
         HfConverter.Options o = HfConverter.Options.builder(dir).outtype("f16").outfile(out.resolve("t.gguf")).build();
         HfConverter.Plan plan = HfConverter.plan(o);
