@@ -85,10 +85,18 @@ public final class LlamaBuilder {
 
     private final Context ctx;
     private final Notebook out;
+    private final Map<String, String> names;
 
+    /** A builder whose notes are in the engine's words. */
     public LlamaBuilder(Context ctx) {
+        this(ctx, Map.of());
+    }
+
+    /** {@code names}: how the caller names options in the notes it shows (see {@link Wording}). */
+    public LlamaBuilder(Context ctx, Map<String, String> names) {
         this.ctx = ctx;
         this.out = ctx.notebook();
+        this.names = Map.copyOf(names);
     }
 
     /**
@@ -117,7 +125,7 @@ public final class LlamaBuilder {
             Optional<LlamaInstall> hit = cached(plan);
             if (hit.isPresent()) return hit(plan, hit.get(), t0);
         }
-        plan.notes().forEach(out::warn);
+        plan.notes(names).forEach(out::warn);
         Files.createDirectories(builds);
         Path lockFile = builds.resolve(plan.key() + ".lock");
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -149,7 +157,7 @@ public final class LlamaBuilder {
         }
         boolean ninja = ChildProcess.which("ninja", ctx.env()) != null;
         CudaToolkit.Probe cuda = opts.backend() == BuildOptions.Backend.CPU
-                ? new CudaToolkit.Probe(null, List.of(), null, "not looked for (--cpu)", List.of(), List.of())
+                ? new CudaToolkit.Probe(null, List.of(), null, "not looked for (a CPU build)", List.of(), List.of())
                 : CudaToolkit.system(ctx.env()).probe();
         return new BuildPlan.Machine(cmake.toString(), ninja, Runtime.getRuntime().availableProcessors(), cuda);
     }
@@ -198,7 +206,7 @@ public final class LlamaBuilder {
     }
 
     private Result hit(BuildPlan plan, LlamaInstall install, long t0) {
-        plan.notes().forEach(out::warn);
+        plan.notes(names).forEach(out::warn);
         return new Result(install, true, (System.nanoTime() - t0) / 1e9, plan);
     }
 
@@ -338,9 +346,9 @@ public final class LlamaBuilder {
         if (user.isEmpty()) return;
         String name = user.get(0);
         String guess = closestCacheVariable(name, dir.resolve("CMakeCache.txt"));
-        throw new UserError("CMake ignored -D" + name + ": llama.cpp has no such option"
+        throw new Wording.Error("CMake ignored -D" + name + ": llama.cpp has no such option"
                 + (guess == null ? "" : " (did you mean " + guess + "?)")
-                + (name.contains("CUDA") ? "; for a CUDA build use --cuda" : ""));
+                + (name.contains("CUDA") ? "{forCuda|; for a CUDA build choose the CUDA backend}" : ""));
     }
 
     private static boolean isUserDefine(String name) {

@@ -69,12 +69,12 @@ public final class LlamaSource {
         Path p = Path.of(s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s).toAbsolutePath().normalize();
         if (Files.isDirectory(p)) {
             if (!Files.isRegularFile(p.resolve("CMakeLists.txt"))) {
-                throw new UserError("--source " + s + " is a directory without CMakeLists.txt, not a llama.cpp source tree");
+                throw new Wording.Error("{source|the source} " + s + " is a directory without CMakeLists.txt, not a llama.cpp source tree");
             }
             return new LlamaSource(Kind.DIR, p.toString(), r);
         }
         if (Files.isRegularFile(p)) return new LlamaSource(Kind.BUNDLE, p.toString(), r);
-        throw new UserError("--source " + s + " is neither a directory, a git bundle file, nor a URL"
+        throw new Wording.Error("{source|the source} " + s + " is neither a directory, a git bundle file, nor a URL"
                 + " (e.g. " + UPSTREAM + ")");
     }
 
@@ -195,7 +195,7 @@ public final class LlamaSource {
     String bundleCommit() throws IOException {
         ChildProcess.Result r = ChildProcess.run(List.of("git", "bundle", "list-heads", spec), null, Duration.ofSeconds(60));
         if (!r.ok()) {
-            throw new UserError("--source " + spec + " is not a git bundle (" + r.firstLine("no output") + ")");
+            throw new Wording.Error("{source|the source} " + spec + " is not a git bundle (" + r.firstLine("no output") + ")");
         }
         List<String[]> heads = r.output().lines().map(String::trim).filter(l -> !l.isEmpty())
                 .map(l -> l.split("\\s+", 2)).filter(a -> a.length == 2).toList();
@@ -249,7 +249,7 @@ public final class LlamaSource {
     private static void runGitWithProgress(Context ctx, Path dir, String what, List<String> cmd,
                                            Progress bar) throws IOException {
         if (ChildProcess.which("git", ctx.env()) == null) {
-            throw new UserError("git is not installed (apt-get install -y git), or pass --source <a llama.cpp directory>");
+            throw new Wording.Error("git is not installed (apt-get install -y git){orDir|, or build from a llama.cpp directory}");
         }
         Path log = ctx.logs().resolve("git.log");
         try (ChildProcess p = ChildProcess.start(cmd, dir, Map.of("GIT_TERMINAL_PROMPT", "0"), log, line -> {
@@ -263,8 +263,8 @@ public final class LlamaSource {
                 if (bar != null) bar.fail("git failed");
                 List<String> tail = p.tail(3);
                 boolean offline = tail.stream().anyMatch(l -> l.contains("Could not resolve host") || l.contains("unable to access"));
-                throw new UserError("" + what + " failed: " + String.join(" / ", tail) + " (log: " + log + ")"
-                        + (offline ? "; without network, pass --source with a llama.cpp directory or git bundle" : ""));
+                throw new Wording.Error(what + " failed: " + String.join(" / ", tail) + " (log: " + log + ")"
+                        + (offline ? "; without network, {offline|build from a llama.cpp directory or git bundle}" : ""));
             }
         }
     }

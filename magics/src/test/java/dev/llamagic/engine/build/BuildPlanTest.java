@@ -100,10 +100,14 @@ class BuildPlanTest {
     @Test
     void cudaWithoutToolkitFailsInOneLineNamingWhatIsMissing() throws Exception {
         FakeCuda fake = new FakeCuda(tmp.resolve("fake")).smi("12.4", "NVIDIA A10, 8.6");
-        UserError e = assertThrows(UserError.class, () -> plan(BuildOptions.defaults().cuda(), probe(fake, fake.env())));
+        Wording.Error e = assertThrows(Wording.Error.class, () -> plan(BuildOptions.defaults().cuda(), probe(fake, fake.env())));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        assertTrue(e.getMessage().startsWith("--cuda needs the CUDA toolkit, but no nvcc was found"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("a CUDA build needs the CUDA toolkit, but no nvcc was found"), e.getMessage());
         assertTrue(e.getMessage().contains("nvcc on PATH") && e.getMessage().contains("CUDA_HOME"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("install the toolkit or set CUDA_HOME, or build for the CPU"), e.getMessage());
+        // a caller names the options its own way
+        String flags = e.in(Map.of("cuda", "--cuda", "orCpu", ", or build with --cpu"));
+        assertTrue(flags.startsWith("--cuda needs the CUDA toolkit") && flags.endsWith("set CUDA_HOME, or build with --cpu"), flags);
     }
 
     @Test

@@ -138,6 +138,6 @@ class LlamaBuilderTest {
         assertTrue(t.getMessage().contains("has no target 'llama-nope'"), t.getMessage());
         UserError d = assertThrows(UserError.class, () -> build(BuildOptions.defaults().withDefine("GGMML_CUDA", "ON")));
         assertEquals("CMake ignored -DGGMML_CUDA: llama.cpp has no such option (did you mean GGML_CUDA?);"
-                + " for a CUDA build use --cuda", d.getMessage());
+                + " for a CUDA build choose the CUDA backend", d.getMessage());
     }
 }

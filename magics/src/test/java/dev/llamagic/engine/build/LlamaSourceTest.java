@@ -107,7 +107,8 @@ class LlamaSourceTest {
     @Test
     void mistakesAreOneLine() {
         UserError e = assertThrows(UserError.class, () -> LlamaSource.parse(tmp.resolve("missing").toString(), null));
-        assertTrue(e.getMessage().startsWith("--source "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("the source " + tmp.resolve("missing") + " is neither"), e.getMessage());
+        assertTrue(((Wording.Error) e).in(Map.of("source", "--source")).startsWith("--source " + tmp.resolve("missing")), e.getMessage());
         UserError e2 = assertThrows(UserError.class, () -> LlamaSource.parse(tmp.toString(), null));
         assertTrue(e2.getMessage().contains("without CMakeLists.txt"), e2.getMessage());
         LlamaSource up = LlamaSource.parse(null, null);

@@ -57,5 +57,12 @@ class BuildLlamaCommandTest {
                 List.of("--source", tmp.resolve("nope").toString(), "--cpu"), null, ctx));
         assertTrue(missing.getMessage().startsWith("%build-llama: --source " + tmp.resolve("nope") + " is neither a directory"),
                 missing.getMessage());
+        if (ChildProcess.which("nvcc", env) == null && !java.nio.file.Files.exists(Path.of("/usr/local/cuda/bin/nvcc"))
+                && env.get("CUDA_HOME") == null && env.get("CUDA_PATH") == null) {
+            String cuda = assertThrows(UserError.class, () -> Commands.run(Commands.find("build-llama"),
+                    List.of("--source", src.toString(), "--cuda"), null, ctx)).getMessage();
+            assertTrue(cuda.startsWith("%build-llama: --cuda needs the CUDA toolkit, but no nvcc was found (looked at "), cuda);
+            assertTrue(cuda.endsWith("): install the toolkit or set CUDA_HOME, or build with --cpu"), cuda);
+        }
     }
 }
