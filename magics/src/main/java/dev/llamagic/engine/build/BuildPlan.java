@@ -25,11 +25,12 @@ import java.util.Optional;
  * @param configure    the full configure command line
  * @param build        the full build command line
  * @param key          the cache key: commit + backend + archs + options
- * @param notes        what the user should know about the choices made (e.g. "no GPU: building for CPU")
+ * @param noteTemplates what the user should know about the choices made (e.g. "no GPU: building for CPU"), as
+ *                     {@link Wording} templates: {@link #notes()} gives them in the engine's words
  */
 public record BuildPlan(Path sourceDir, Path buildDir, String commit, String backend, List<String> cudaArchs,
                         CudaToolkit.Nvcc nvcc, String generator, int jobs, List<String> targets,
-                        List<String> configure, List<String> build, String key, List<String> notes) {
+                        List<String> configure, List<String> build, String key, List<String> noteTemplates) {
 
     /** What {@code %build-llama} builds unless told to add more. */
     public static final List<String> DEFAULT_TARGETS = List.of("llama-server", "llama-cli", "llama-quantize", "llama-bench");
@@ -38,21 +39,21 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
     public record Machine(String cmake, boolean ninja, int cores, CudaToolkit.Probe cuda) {}
 
     /**
-     * Plans a build. {@code prefix} is the magic as typed ("%build-llama"), used to start error lines.
+     * Plans a build.
      * Throws {@link UserError} when a CUDA build was required and cannot be done here, saying what is missing.
      */
-    public static BuildPlan of(String prefix, BuildOptions opts, Path sourceDir, String commit, Path buildsDir, Machine m) {
+    public static BuildPlan of(BuildOptions opts, Path sourceDir, String commit, Path buildsDir, Machine m) {
         List<String> notes = new ArrayList<>();
-        String backend = chooseBackend(prefix, opts, m.cuda(), notes);
+        String backend = chooseBackend(opts, m.cuda(), notes);
         List<String> archs = List.of();
         CudaToolkit.Nvcc nvcc = null;
         if (backend.equals("cuda")) {
             nvcc = m.cuda().nvcc();
-            archs = cudaArchs(prefix, opts, m.cuda());
+            archs = cudaArchs(opts, m.cuda());
             for (String a : archs) {
                 Optional<String> min = CudaToolkit.minimumCudaFor(a);
                 if (min.isPresent() && CudaToolkit.compareVersions(nvcc.version(), min.get()) < 0) {
-                    throw new UserError(prefix + ": CUDA " + nvcc.version() + " (" + nvcc.path() + ") cannot compile for"
+                    throw new UserError("CUDA " + nvcc.version() + " (" + nvcc.path() + ") cannot compile for"
                             + " compute capability " + dotted(a) + ", which needs CUDA " + min.get()
                             + " or newer: install a newer toolkit and point CUDA_HOME at it");
                 }
@@ -95,6 +96,16 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
                 List.copyOf(configure), List.copyOf(build), key, List.copyOf(notes));
     }
 
+    /** What the user should know about the choices made, in the engine's words. */
+    public List<String> notes() {
+        return notes(java.util.Map.of());
+    }
+
+    /** {@link #notes()} with options named as {@code names} says (see {@link Wording}). */
+    public List<String> notes(java.util.Map<String, String> names) {
+        return noteTemplates.stream().map(n -> Wording.render(n, names)).toList();
+    }
+
     /** Where the binaries land. */
     public Path binDir() {
         return buildDir.resolve("bin");
@@ -104,20 +115,20 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         return String.join(";", cudaArchs);
     }
 
-    private static String chooseBackend(String prefix, BuildOptions opts, CudaToolkit.Probe cuda, List<String> notes) {
+    private static String chooseBackend(BuildOptions opts, CudaToolkit.Probe cuda, List<String> notes) {
         switch (opts.backend()) {
             case CPU:
                 return "cpu";
             case CUDA:
                 if (cuda.nvcc() == null) {
-                    throw new UserError(prefix + ": --cuda needs the CUDA toolkit, but no nvcc was found (looked at "
+                    throw new Wording.Error("{cuda|a CUDA build} needs the CUDA toolkit, but no nvcc was found (looked at "
                             + String.join(", ", cuda.searched()) + notesSuffix(cuda)
-                            + "): install the toolkit or set CUDA_HOME, or build with --cpu");
+                            + "): install the toolkit or set CUDA_HOME{orCpu|, or build for the CPU}");
                 }
                 if (!cuda.hasGpu()) {
-                    throw new UserError(prefix + ": --cuda found nvcc " + cuda.nvcc().version() + " at " + cuda.nvcc().path()
+                    throw new Wording.Error("{cuda|a CUDA build} found nvcc " + cuda.nvcc().version() + " at " + cuda.nvcc().path()
                             + " but no NVIDIA GPU (" + cuda.gpuProblem() + "): a CUDA build is verified on the GPU,"
-                            + " so run it on a GPU instance, or build with --cpu");
+                            + " so run it on a GPU instance{orCpu|, or build for the CPU}");
                 }
                 return "cuda";
             default:
@@ -128,20 +139,20 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
                 if (cuda.nvcc() == null) {
                     notes.add("NVIDIA GPU found (" + cuda.gpus().get(0).name() + ") but no CUDA toolkit (looked at "
                             + String.join(", ", cuda.searched()) + "): building for CPU; install the toolkit or set"
-                            + " CUDA_HOME, then run %build-llama --cuda");
+                            + " CUDA_HOME{thenCuda|, then build for CUDA}");
                     return "cpu";
                 }
                 if (opts.cudaArchs().isEmpty() && cuda.archs().size() < cuda.gpus().size()
                         && cuda.gpus().stream().anyMatch(g -> g.arch().isEmpty())) {
                     notes.add("cannot tell the compute capability of " + unknownGpu(cuda) + ": building for CPU;"
-                            + " run %build-llama --cuda --cuda-arch <NN> to build for it");
+                            + "{archToBuild| name its CUDA architecture (cudaArchs) and build for CUDA} to build for it");
                     return "cpu";
                 }
                 return "cuda";
         }
     }
 
-    private static List<String> cudaArchs(String prefix, BuildOptions opts, CudaToolkit.Probe cuda) {
+    private static List<String> cudaArchs(BuildOptions opts, CudaToolkit.Probe cuda) {
         if (!opts.cudaArchs().isEmpty()) {
             List<String> archs = new ArrayList<>();
             for (String a : opts.cudaArchs()) {
@@ -149,7 +160,7 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
                     String p = part.trim().replace(".", "");
                     if (p.isEmpty()) continue;
                     if (!p.matches("\\d{2,3}[a-z]?(-real|-virtual)?")) {
-                        throw new UserError(prefix + ": --cuda-arch " + part + " is not a CUDA architecture"
+                        throw new Wording.Error("{cudaArch|the CUDA architecture} " + part + " is not a CUDA architecture"
                                 + " (write the compute capability without the dot: 86 for an A10, 75 for a T4)");
                     }
                     if (!archs.contains(p)) archs.add(p);
@@ -158,8 +169,8 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
             return List.copyOf(archs);
         }
         if (cuda.gpus().stream().anyMatch(g -> g.arch().isEmpty())) {
-            throw new UserError(prefix + ": cannot tell the compute capability of " + unknownGpu(cuda)
-                    + " (nvidia-smi does not say): name it with --cuda-arch, e.g. --cuda-arch 86 for an A10");
+            throw new Wording.Error("cannot tell the compute capability of " + unknownGpu(cuda)
+                    + " (nvidia-smi does not say): name it{archName| in cudaArchs}, e.g. {archExample|86} for an A10");
         }
         return cuda.archs();
     }

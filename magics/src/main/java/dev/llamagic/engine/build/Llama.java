@@ -23,11 +23,15 @@ public final class Llama {
     }
 
     /**
-     * Builds llama.cpp as {@code %build-llama} does (or answers from the cache), reporting into the context's
-     * notebook, and returns the verified install: {@code Llama.build(Cell.context(), BuildOptions.defaults().cpu())}.
+     * Builds llama.cpp as {@code %build-llama} does (or answers from the cache), with its progress bar and a
+     * summary line in the context's notebook, and returns the verified install:
+     * {@code Llama.build(Cell.context(), BuildOptions.defaults().cpu())}. {@link LlamaBuilder#build} gives the
+     * whole {@link LlamaBuilder.Result} (cached or not, timing, verification details) without printing it.
      */
     public static LlamaInstall build(Context ctx, BuildOptions options) throws IOException {
-        return new LlamaBuilder(ctx, dev.llamagic.magic.Commands.prefix("build-llama", null, ctx)).build(options).install();
+        LlamaBuilder.Result r = new LlamaBuilder(ctx).build(options);
+        ctx.notebook().print(r.summary());
+        return r.install();
     }
 
     /** {@link #build(Context, BuildOptions)} with the defaults: upstream, pinned release, CUDA when possible. */

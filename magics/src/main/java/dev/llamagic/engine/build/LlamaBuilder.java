@@ -2,7 +2,6 @@ package dev.llamagic.engine.build;
 
 import dev.llamagic.core.ChildProcess;
 import dev.llamagic.core.Context;
-import dev.llamagic.util.Html;
 import dev.llamagic.core.Notebook;
 import dev.llamagic.core.Progress;
 import dev.llamagic.util.Similar;
@@ -39,7 +38,41 @@ import java.util.stream.Stream;
 public final class LlamaBuilder {
 
     /** The outcome: the install, whether it came from the cache, and how long the whole call took. */
-    public record Result(LlamaInstall install, boolean cached, double seconds, BuildPlan plan) {}
+    public record Result(LlamaInstall install, boolean cached, double seconds, BuildPlan plan) {
+        /**
+         * One line saying what happened: "built and verified llama.cpp de3ff815ea (CPU) in 10 min 07 s → …/bin", or
+         * "llama.cpp de3ff815ea (CPU) is already built and verified (cached build …); answered from the cache in 0.80 s".
+         */
+        public String summary() {
+            if (cached) {
+                return String.format(Locale.ROOT, "llama.cpp %s (%s) is already built and verified (cached build %s);"
+                        + " answered from the cache in %.2f s", shortCommit(install.commit()), label(plan), install.key(), seconds);
+            }
+            return "built and verified llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ") in "
+                    + Units.duration(seconds) + " → " + install.binDir();
+        }
+
+        /** The verification table's title: "llama.cpp build &lt;key&gt;", "(cached)" appended for a cache hit. */
+        public String title() {
+            return "llama.cpp build " + install.key() + (cached ? " (cached)" : "");
+        }
+
+        /** The verification table's rows (what, value): commit, backends, devices, CUDA archs, build time, binaries. */
+        public List<Map.Entry<String, String>> details() {
+            LlamaInstall i = install;
+            List<Map.Entry<String, String>> rows = new ArrayList<>();
+            rows.add(Map.entry("commit", i.commit()));
+            rows.add(Map.entry("source", i.source()));
+            rows.add(Map.entry("version", i.version()));
+            rows.add(Map.entry("backends", String.join(", ", backendsBuilt(i.binDir()))));
+            rows.add(Map.entry("devices seen", i.devices().isEmpty() ? "none (CPU only)" : String.join("; ", i.devices())));
+            rows.add(Map.entry("CUDA archs", i.cudaArchs().isEmpty() ? "-" : i.cudaArchs()));
+            rows.add(Map.entry("build time", i.buildSeconds() > 0 ? Units.duration(i.buildSeconds()) : "-"));
+            rows.add(Map.entry("built at", i.builtAt().toString()));
+            for (String target : i.targets()) rows.add(Map.entry(target, i.binDir().resolve(target).toString()));
+            return List.copyOf(rows);
+        }
+    }
 
     /** The build log inside the build directory. */
     public static final String LOG = "llamagic-build.log";
@@ -52,38 +85,47 @@ public final class LlamaBuilder {
 
     private final Context ctx;
     private final Notebook out;
-    private final String prefix;
+    private final Map<String, String> names;
 
-    public LlamaBuilder(Context ctx, String prefix) {
-        this.ctx = ctx;
-        this.out = ctx.notebook();
-        this.prefix = prefix;
+    /** A builder whose notes are in the engine's words. */
+    public LlamaBuilder(Context ctx) {
+        this(ctx, Map.of());
     }
 
-    /** Builds (or finds in the cache) what {@code opts} asks for, reporting through the context's notebook. */
+    /** {@code names}: how the caller names options in the notes it shows (see {@link Wording}). */
+    public LlamaBuilder(Context ctx, Map<String, String> names) {
+        this.ctx = ctx;
+        this.out = ctx.notebook();
+        this.names = Map.copyOf(names);
+    }
+
+    /**
+     * Builds (or finds in the cache) what {@code opts} asks for, with a progress bar and the plan's notes in the
+     * context's notebook; what happened (summary, verification details) is in the result, for the caller to show.
+     */
     public Result build(BuildOptions opts) throws IOException {
         long t0 = System.nanoTime();
-        LlamaSource source = LlamaSource.parse(prefix, opts.source(), opts.ref());
+        LlamaSource source = LlamaSource.parse(opts.source(), opts.ref());
         BuildPlan.Machine machine = machine(opts);
         Path builds = Llama.buildsDir(ctx);
 
         // What cannot work here (--cuda without toolkit or GPU) fails now, before anything is fetched.
-        BuildPlan.of(prefix, opts, Path.of("."), "unknown", builds, machine);
+        BuildPlan.of(opts, Path.of("."), "unknown", builds, machine);
         // The cache check first, without cloning or fetching when the commit is known already.
-        Optional<LlamaSource.Checkout> known = source.existing(ctx, prefix);
+        Optional<LlamaSource.Checkout> known = source.existing(ctx);
         if (known.isPresent() && !opts.rebuild()) {
-            BuildPlan plan = BuildPlan.of(prefix, opts, known.get().dir(), known.get().commit(), builds, machine);
+            BuildPlan plan = BuildPlan.of(opts, known.get().dir(), known.get().commit(), builds, machine);
             Optional<LlamaInstall> hit = cached(plan);
             if (hit.isPresent()) return hit(plan, hit.get(), t0);
         }
-        ctx.checkInterrupted(prefix);
-        LlamaSource.Checkout checkout = source.checkout(ctx, prefix);
-        BuildPlan plan = BuildPlan.of(prefix, opts, checkout.dir(), checkout.commit(), builds, machine);
+        ctx.checkInterrupted();
+        LlamaSource.Checkout checkout = source.checkout(ctx);
+        BuildPlan plan = BuildPlan.of(opts, checkout.dir(), checkout.commit(), builds, machine);
         if (!opts.rebuild()) {
             Optional<LlamaInstall> hit = cached(plan);
             if (hit.isPresent()) return hit(plan, hit.get(), t0);
         }
-        plan.notes().forEach(out::warn);
+        plan.notes(names).forEach(out::warn);
         Files.createDirectories(builds);
         Path lockFile = builds.resolve(plan.key() + ".lock");
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -95,30 +137,27 @@ public final class LlamaBuilder {
             }
             LlamaInstall install = buildLocked(plan, source, opts.rebuild());
             double seconds = (System.nanoTime() - t0) / 1e9;
-            report(install, false);
-            out.print(prefix + ": built and verified llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ") in "
-                    + Units.duration(seconds) + " → " + install.binDir());
             return new Result(install, false, seconds, plan);
         }
     }
 
     /** Plans without building: what {@code --dry-run} shows. Fetches the source only if its commit is unknown. */
     public BuildPlan plan(BuildOptions opts) throws IOException {
-        LlamaSource source = LlamaSource.parse(prefix, opts.source(), opts.ref());
+        LlamaSource source = LlamaSource.parse(opts.source(), opts.ref());
         BuildPlan.Machine machine = machine(opts);
-        LlamaSource.Checkout c = source.existing(ctx, prefix).orElse(null);
-        if (c == null) c = source.checkout(ctx, prefix);
-        return BuildPlan.of(prefix, opts, c.dir(), c.commit(), Llama.buildsDir(ctx), machine);
+        LlamaSource.Checkout c = source.existing(ctx).orElse(null);
+        if (c == null) c = source.checkout(ctx);
+        return BuildPlan.of(opts, c.dir(), c.commit(), Llama.buildsDir(ctx), machine);
     }
 
     private BuildPlan.Machine machine(BuildOptions opts) {
         Path cmake = ChildProcess.which("cmake", ctx.env());
         if (cmake == null) {
-            throw new UserError(prefix + ": cmake is not installed: apt-get install -y cmake ninja-build (or pip install cmake ninja)");
+            throw new UserError("cmake is not installed: apt-get install -y cmake ninja-build (or pip install cmake ninja)");
         }
         boolean ninja = ChildProcess.which("ninja", ctx.env()) != null;
         CudaToolkit.Probe cuda = opts.backend() == BuildOptions.Backend.CPU
-                ? new CudaToolkit.Probe(null, List.of(), null, "not looked for (--cpu)", List.of(), List.of())
+                ? new CudaToolkit.Probe(null, List.of(), null, "not looked for (a CPU build)", List.of(), List.of())
                 : CudaToolkit.system(ctx.env()).probe();
         return new BuildPlan.Machine(cmake.toString(), ninja, Runtime.getRuntime().availableProcessors(), cuda);
     }
@@ -134,15 +173,15 @@ public final class LlamaBuilder {
                 // held by another cell of this JVM: the same as another process
             }
             if (!said) {
-                out.print(prefix + ": another build of " + plan.key() + " is running (another kernel or terminal): waiting for it");
+                out.print("another build of " + plan.key() + " is running (another kernel or terminal): waiting for it");
                 said = true;
             }
-            ctx.checkInterrupted(prefix);
+            ctx.checkInterrupted();
             try {
                 Thread.sleep(500);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                ctx.checkInterrupted(prefix);
+                ctx.checkInterrupted();
             }
         }
     }
@@ -167,13 +206,8 @@ public final class LlamaBuilder {
     }
 
     private Result hit(BuildPlan plan, LlamaInstall install, long t0) {
-        plan.notes().forEach(out::warn);
-        report(install, true);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        out.print(String.format(Locale.ROOT, "%s: llama.cpp %s (%s) is already built and verified (cached build %s);"
-                        + " answered from the cache in %.2f s (--rebuild builds it again)",
-                prefix, shortCommit(install.commit()), label(plan), install.key(), seconds));
-        return new Result(install, true, seconds, plan);
+        plan.notes(names).forEach(out::warn);
+        return new Result(install, true, (System.nanoTime() - t0) / 1e9, plan);
     }
 
     private LlamaInstall buildLocked(BuildPlan plan, LlamaSource source, boolean rebuild) throws IOException {
@@ -234,7 +268,7 @@ public final class LlamaBuilder {
             if (step.exit() != 0) {
                 bar.fail("build failed");
                 if (unknownTarget[0] != null) {
-                    throw new UserError(prefix + ": llama.cpp " + shortCommit(plan.commit()) + " has no target '" + unknownTarget[0]
+                    throw new UserError("llama.cpp " + shortCommit(plan.commit()) + " has no target '" + unknownTarget[0]
                             + "' (tests and examples are not configured; the usual ones are "
                             + String.join(", ", BuildPlan.DEFAULT_TARGETS) + ")");
                 }
@@ -278,7 +312,7 @@ public final class LlamaBuilder {
                          java.util.function.Consumer<String> onLine, String what) throws IOException {
         try (ChildProcess p = ChildProcess.start(cmd, dir, env, log, onLine)) {
             appendLog(log, "==== llamagic: " + what + " runs as pid " + p.pid() + " (process group " + p.pid() + ")");
-            int exit = p.waitFor(ctx, prefix);
+            int exit = p.waitFor(ctx, null);
             return new Step(exit, p.tail(TAIL_LINES));
         }
     }
@@ -312,9 +346,9 @@ public final class LlamaBuilder {
         if (user.isEmpty()) return;
         String name = user.get(0);
         String guess = closestCacheVariable(name, dir.resolve("CMakeCache.txt"));
-        throw new UserError(prefix + ": CMake ignored -D" + name + ": llama.cpp has no such option"
+        throw new Wording.Error("CMake ignored -D" + name + ": llama.cpp has no such option"
                 + (guess == null ? "" : " (did you mean " + guess + "?)")
-                + (name.contains("CUDA") ? "; for a CUDA build use --cuda" : ""));
+                + (name.contains("CUDA") ? "{forCuda|; for a CUDA build choose the CUDA backend}" : ""));
     }
 
     private static boolean isUserDefine(String name) {
@@ -353,22 +387,22 @@ public final class LlamaBuilder {
             Path exe = bin.resolve(t);
             if (!Files.isExecutable(exe)) {
                 if (BuildPlan.DEFAULT_TARGETS.contains(t)) {
-                    throw new UserError(prefix + ": the build finished but " + exe + " is missing (log: " + log + ")");
+                    throw new UserError("the build finished but " + exe + " is missing (log: " + log + ")");
                 }
                 continue;
             }
-            ctx.checkInterrupted(prefix);
+            ctx.checkInterrupted();
             ChildProcess.Result r = probe(List.of(exe.toString(), "--version"));
             appendLog(log, "==== llamagic verify: " + exe + " --version (exit " + r.exit() + ")\n" + r.output().strip());
             // llama-quantize knows no --version: it prints its usage and exits 1, which still proves it loads and runs
             boolean usage = r.exit() == 1 && r.output().lines().limit(5).anyMatch(l -> l.toLowerCase(Locale.ROOT).contains("usage:"));
             if (!r.ok() && !usage) {
-                throw new UserError(prefix + ": the built " + t + " does not run: " + t + " --version exited with "
+                throw new UserError("the built " + t + " does not run: " + t + " --version exited with "
                         + r.exit() + ": " + r.lastLine("no output") + " (log: " + log + ")");
             }
             if (version.isEmpty()) version = r.output().lines().filter(l -> l.startsWith("version:")).findFirst().orElse("");
         }
-        ctx.checkInterrupted(prefix);
+        ctx.checkInterrupted();
         Path server = bin.resolve("llama-server");
         ChildProcess.Result devicesOut = probe(List.of(server.toString(), "--list-devices"));
         appendLog(log, "==== llamagic verify: " + server + " --list-devices (exit " + devicesOut.exit() + ")\n" + devicesOut.output().strip());
@@ -376,7 +410,7 @@ public final class LlamaBuilder {
         if (plan.backend().equals("cuda") && devices.stream().noneMatch(d -> d.startsWith("CUDA"))) {
             String why = devicesOut.output().lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("cuda")
                     && !l.contains("Available devices")).findFirst().map(String::trim).orElse("");
-            throw new UserError(prefix + ": the CUDA build does not see a CUDA device: llama-server --list-devices lists "
+            throw new UserError("the CUDA build does not see a CUDA device: llama-server --list-devices lists "
                     + (devices.isEmpty() ? "none" : String.join(", ", devices))
                     + (why.isEmpty() ? "" : " (" + why + ")")
                     + "; check nvidia-smi and that the driver supports CUDA " + plan.nvcc().version() + " (log: " + log + ")");
@@ -408,36 +442,6 @@ public final class LlamaBuilder {
         return devices;
     }
 
-    /**
-     * The verification table: commit, backends, devices, CUDA archs, build time, binary paths. Drawn without
-     * Tablesaw (whose first use costs a second or more on a busy machine) so a cache hit stays fast; the HTML is
-     * the same shape as {@link dev.llamagic.util.Html#table}.
-     */
-    void report(LlamaInstall i, boolean cached) {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"commit", i.commit()});
-        rows.add(new String[] {"source", i.source()});
-        rows.add(new String[] {"version", i.version()});
-        rows.add(new String[] {"backends", String.join(", ", backendsBuilt(i.binDir()))});
-        rows.add(new String[] {"devices seen", i.devices().isEmpty() ? "none (CPU only)" : String.join("; ", i.devices())});
-        rows.add(new String[] {"CUDA archs", i.cudaArchs().isEmpty() ? "-" : i.cudaArchs()});
-        rows.add(new String[] {"build time", i.buildSeconds() > 0 ? Units.duration(i.buildSeconds()) : "-"});
-        rows.add(new String[] {"built at", i.builtAt().toString()});
-        for (String target : i.targets()) rows.add(new String[] {target, i.binDir().resolve(target).toString()});
-        String title = "llama.cpp build " + i.key() + (cached ? " (cached)" : "");
-        StringBuilder html = new StringBuilder("<div class=\"llamagic-table\"><div class=\"llamagic-table-title\"><b>")
-                .append(Html.escape(title)).append("</b></div><table class=\"dataframe\"><thead><tr><th>what</th><th>value</th></tr></thead><tbody>");
-        int w = 4;
-        for (String[] r : rows) w = Math.max(w, r[0].length());
-        StringBuilder text = new StringBuilder(title).append('\n');
-        for (String[] r : rows) {
-            html.append("<tr><td>").append(Html.escape(r[0])).append("</td><td>").append(Html.escape(r[1])).append("</td></tr>");
-            text.append(String.format(Locale.ROOT, "  %-" + w + "s  %s%n", r[0], r[1]));
-        }
-        html.append("</tbody></table></div>");
-        out.html(html.toString(), text.toString().stripTrailing());
-    }
-
     /** The ggml backend libraries next to the binaries: ggml-cpu, ggml-cuda, ... */
     static List<String> backendsBuilt(Path bin) {
         LinkedHashSet<String> names = new LinkedHashSet<>();
@@ -453,7 +457,7 @@ public final class LlamaBuilder {
     }
 
     private UserError failure(String what, Path log, List<String> tail) {
-        StringBuilder b = new StringBuilder(prefix + ": " + what + "; full log: " + log);
+        StringBuilder b = new StringBuilder(what + "; full log: " + log);
         if (!tail.isEmpty()) b.append("\nlast ").append(tail.size()).append(" lines of the log:");
         for (String l : tail) b.append("\n  ").append(l);
         return new UserError(b.toString());

@@ -57,7 +57,7 @@ public final class LlamaSource {
      * {@code spec}: null or empty for the upstream repository; an existing directory; an existing file (a git
      * bundle); otherwise a URL ({@code https://}, {@code ssh://}, {@code git@host:path}, {@code file://}).
      */
-    public static LlamaSource parse(String prefix, String spec, String ref) {
+    public static LlamaSource parse(String spec, String ref) {
         if (spec == null || spec.isBlank()) {
             return new LlamaSource(Kind.URL, UPSTREAM, ref == null || ref.isBlank() ? DEFAULT_REF : ref);
         }
@@ -69,12 +69,12 @@ public final class LlamaSource {
         Path p = Path.of(s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s).toAbsolutePath().normalize();
         if (Files.isDirectory(p)) {
             if (!Files.isRegularFile(p.resolve("CMakeLists.txt"))) {
-                throw new UserError(prefix + ": --source " + s + " is a directory without CMakeLists.txt, not a llama.cpp source tree");
+                throw new Wording.Error("{source|the source} " + s + " is a directory without CMakeLists.txt, not a llama.cpp source tree");
             }
             return new LlamaSource(Kind.DIR, p.toString(), r);
         }
         if (Files.isRegularFile(p)) return new LlamaSource(Kind.BUNDLE, p.toString(), r);
-        throw new UserError(prefix + ": --source " + s + " is neither a directory, a git bundle file, nor a URL"
+        throw new Wording.Error("{source|the source} " + s + " is neither a directory, a git bundle file, nor a URL"
                 + " (e.g. " + UPSTREAM + ")");
     }
 
@@ -108,13 +108,13 @@ public final class LlamaSource {
      * The commit, if it can be told without cloning or fetching (a bundle's heads, an existing checkout, a local
      * directory): cache hits need no network and answer fast.
      */
-    public Optional<Checkout> existing(Context ctx, String prefix) throws IOException {
+    public Optional<Checkout> existing(Context ctx) throws IOException {
         switch (kind) {
             case DIR -> {
                 return Optional.of(new Checkout(Path.of(spec), dirCommit(Path.of(spec))));
             }
             case BUNDLE -> {
-                String commit = bundleCommit(prefix);
+                String commit = bundleCommit();
                 Path dir = srcDir(ctx).resolve(bundleDirName(commit));
                 return Optional.of(new Checkout(dir, commit));
             }
@@ -130,20 +130,20 @@ public final class LlamaSource {
     }
 
     /** Makes sure the source is on disk (cloning or fetching it if needed) and returns it. */
-    public Checkout checkout(Context ctx, String prefix) throws IOException {
+    public Checkout checkout(Context ctx) throws IOException {
         Notebook out = ctx.notebook();
         switch (kind) {
             case DIR -> {
-                return existing(ctx, prefix).orElseThrow();
+                return existing(ctx).orElseThrow();
             }
             case BUNDLE -> {
-                Checkout c = existing(ctx, prefix).orElseThrow();
+                Checkout c = existing(ctx).orElseThrow();
                 if (isCheckoutOf(c.dir(), c.commit())) return c;
                 Path part = partDir(c.dir());
                 out.print("cloning " + spec + " into " + c.dir());
                 try {
-                    runGit(ctx, prefix, null, "cloning the bundle", List.of("git", "clone", "--no-checkout", spec, part.toString()));
-                    runGit(ctx, prefix, part, "checking out " + c.commit(), List.of("git", "checkout", "-q", "--detach", c.commit()));
+                    runGit(ctx, null, "cloning the bundle", List.of("git", "clone", "--no-checkout", spec, part.toString()));
+                    runGit(ctx, part, "checking out " + c.commit(), List.of("git", "checkout", "-q", "--detach", c.commit()));
                     Files.move(part, c.dir());
                 } finally {
                     deleteTree(part);
@@ -151,23 +151,23 @@ public final class LlamaSource {
                 return c;
             }
             default -> {
-                Optional<Checkout> have = existing(ctx, prefix);
+                Optional<Checkout> have = existing(ctx);
                 if (have.isPresent()) return have.get();
                 Path dir = srcDir(ctx).resolve(urlDirName());
                 Path part = partDir(dir);
                 Files.createDirectories(part);
                 try (PartCleanup cleanup = () -> deleteTree(part);
                      Progress bar = out.progress("fetching llama.cpp " + ref + " from " + spec, 100, Progress.Unit.COUNT)) {
-                    runGit(ctx, prefix, part, "git init", List.of("git", "init", "-q"));
-                    runGit(ctx, prefix, part, "git remote add", List.of("git", "remote", "add", "origin", spec));
-                    runGitWithProgress(ctx, prefix, part, "fetching " + ref + " from " + spec,
+                    runGit(ctx, part, "git init", List.of("git", "init", "-q"));
+                    runGit(ctx, part, "git remote add", List.of("git", "remote", "add", "origin", spec));
+                    runGitWithProgress(ctx, part, "fetching " + ref + " from " + spec,
                             List.of("git", "fetch", "--depth", "1", "--progress", "origin", ref), bar);
-                    runGit(ctx, prefix, part, "checking out " + ref, List.of("git", "checkout", "-q", "--detach", "FETCH_HEAD"));
+                    runGit(ctx, part, "checking out " + ref, List.of("git", "checkout", "-q", "--detach", "FETCH_HEAD"));
                     ChildProcess.Result head = git(part, "rev-parse", "HEAD");
                     bar.finish("commit " + head.output().trim());
                     Files.move(part, dir);
                 }
-                return existing(ctx, prefix).orElseThrow(() -> new UserError(prefix + ": cloning " + spec + " left no checkout at " + dir));
+                return existing(ctx).orElseThrow(() -> new UserError("cloning " + spec + " left no checkout at " + dir));
             }
         }
     }
@@ -192,14 +192,14 @@ public final class LlamaSource {
     }
 
     /** The commit the bundle gives for the ref asked (HEAD when none), read off its header without cloning. */
-    String bundleCommit(String prefix) throws IOException {
+    String bundleCommit() throws IOException {
         ChildProcess.Result r = ChildProcess.run(List.of("git", "bundle", "list-heads", spec), null, Duration.ofSeconds(60));
         if (!r.ok()) {
-            throw new UserError(prefix + ": --source " + spec + " is not a git bundle (" + r.firstLine("no output") + ")");
+            throw new Wording.Error("{source|the source} " + spec + " is not a git bundle (" + r.firstLine("no output") + ")");
         }
         List<String[]> heads = r.output().lines().map(String::trim).filter(l -> !l.isEmpty())
                 .map(l -> l.split("\\s+", 2)).filter(a -> a.length == 2).toList();
-        if (heads.isEmpty()) throw new UserError(prefix + ": the git bundle " + spec + " lists no refs");
+        if (heads.isEmpty()) throw new UserError("the git bundle " + spec + " lists no refs");
         if (ref == null) {
             return heads.stream().filter(h -> h[1].equals("HEAD")).findFirst().orElse(heads.get(0))[0];
         }
@@ -207,7 +207,7 @@ public final class LlamaSource {
             if (h[1].equals(ref) || h[1].equals("refs/tags/" + ref) || h[1].equals("refs/heads/" + ref)) return h[0];
             if (SHA.matcher(ref).matches() && h[0].startsWith(ref)) return h[0];
         }
-        throw new UserError(prefix + ": the git bundle " + spec + " has no ref " + ref + " (it has: "
+        throw new UserError("the git bundle " + spec + " has no ref " + ref + " (it has: "
                 + String.join(", ", heads.stream().map(h -> h[1]).toList()) + ")");
     }
 
@@ -242,14 +242,14 @@ public final class LlamaSource {
         return ChildProcess.run(cmd, null, Duration.ofSeconds(60));
     }
 
-    private static void runGit(Context ctx, String prefix, Path dir, String what, List<String> cmd) throws IOException {
-        runGitWithProgress(ctx, prefix, dir, what, cmd, null);
+    private static void runGit(Context ctx, Path dir, String what, List<String> cmd) throws IOException {
+        runGitWithProgress(ctx, dir, what, cmd, null);
     }
 
-    private static void runGitWithProgress(Context ctx, String prefix, Path dir, String what, List<String> cmd,
+    private static void runGitWithProgress(Context ctx, Path dir, String what, List<String> cmd,
                                            Progress bar) throws IOException {
         if (ChildProcess.which("git", ctx.env()) == null) {
-            throw new UserError(prefix + ": git is not installed (apt-get install -y git), or pass --source <a llama.cpp directory>");
+            throw new Wording.Error("git is not installed (apt-get install -y git){orDir|, or build from a llama.cpp directory}");
         }
         Path log = ctx.logs().resolve("git.log");
         try (ChildProcess p = ChildProcess.start(cmd, dir, Map.of("GIT_TERMINAL_PROMPT", "0"), log, line -> {
@@ -258,13 +258,13 @@ public final class LlamaSource {
             if (m.find() && m.group(1).equals("Receiving objects")) bar.set(Integer.parseInt(m.group(2)));
             else if (m.find(0)) bar.detail(m.group(1).toLowerCase() + " " + m.group(2) + "%");
         })) {
-            int exit = p.waitFor(ctx, prefix);
+            int exit = p.waitFor(ctx, null);
             if (exit != 0) {
                 if (bar != null) bar.fail("git failed");
                 List<String> tail = p.tail(3);
                 boolean offline = tail.stream().anyMatch(l -> l.contains("Could not resolve host") || l.contains("unable to access"));
-                throw new UserError(prefix + ": " + what + " failed: " + String.join(" / ", tail) + " (log: " + log + ")"
-                        + (offline ? "; without network, pass --source with a llama.cpp directory or git bundle" : ""));
+                throw new Wording.Error(what + " failed: " + String.join(" / ", tail) + " (log: " + log + ")"
+                        + (offline ? "; without network, {offline|build from a llama.cpp directory or git bundle}" : ""));
             }
         }
     }

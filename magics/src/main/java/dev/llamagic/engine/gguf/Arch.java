@@ -5,15 +5,27 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * One Hugging Face architecture llamagic converts: its GGUF architecture name, the hyper-parameter keys it
  * writes and its tensor names. One small subclass per family, as llama.cpp's converter has one class each.
+ * <p>
+ * Adding an architecture: one public subclass with a no-argument constructor (see {@link Qwen3Arch}), one line
+ * naming it in {@code META-INF/services/dev.llamagic.engine.gguf.Arch}, and its test beside the others.
  */
 public abstract class Arch {
 
-    /** Every architecture llamagic converts itself, by the name in config.json's {@code architectures}. */
-    public static final List<Arch> ALL = List.of(new Qwen3Arch(), new Qwen2Arch(), new LlamaArch());
+    /** Every architecture llamagic converts itself (found by {@link ServiceLoader}), in the services file's order. */
+    public static List<Arch> all() {
+        return Registered.ALL;
+    }
+
+    /** Loaded once, on first use. */
+    private static final class Registered {
+        static final List<Arch> ALL = ServiceLoader.load(Arch.class, Arch.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get).toList();
+    }
 
     /** The Hugging Face class names this handles, e.g. {@code Qwen3ForCausalLM}. */
     public abstract List<String> hfNames();
@@ -21,8 +33,9 @@ public abstract class Arch {
     /** The GGUF architecture, e.g. {@code qwen3}. */
     public abstract String ggufName();
 
+    /** The architecture that converts config.json's {@code architectures[0]}, or null. */
     public static Arch find(String hfName) {
-        for (Arch a : ALL) if (a.hfNames().contains(hfName)) return a;
+        for (Arch a : all()) if (a.hfNames().contains(hfName)) return a;
         return null;
     }
 
@@ -47,8 +60,7 @@ public abstract class Arch {
                 if (mapped != null) return "blk." + block + "." + mapped + suffix;
             }
         }
-        throw new dev.llamagic.core.UserError("tensor " + hf + " is not one llamagic knows for " + ggufName()
-                + " (convert this model with --engine python)");
+        throw new ConvertError(ConvertError.Reason.TENSOR, "tensor " + hf + " is not one llamagic knows for " + ggufName() + "{advice}");
     }
 
     /** A tensor the converter makes itself (written before the model's own, as llama.cpp's converter does). */
@@ -125,8 +137,8 @@ public abstract class Arch {
                 if (rope.has("beta_fast")) kv.put(a + "rope.scaling.yarn_beta_fast", GgufValue.f32(rope.get("beta_fast").asDouble()));
                 if (rope.has("beta_slow")) kv.put(a + "rope.scaling.yarn_beta_slow", GgufValue.f32(rope.get("beta_slow").asDouble()));
             } else if (type != null && !"default".equals(type) && !handlesRopeType(type)) {
-                throw new dev.llamagic.core.UserError("config.json's rope scaling type " + type
-                        + " is not supported by llamagic's converter (use --engine python)");
+                throw new ConvertError(ConvertError.Reason.ROPE_SCALING, "config.json's rope scaling type " + type
+                        + " is not supported by llamagic's converter{advice}");
             }
         }
         JsonNode theta = first(c, "global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta", "rotary_emb_base");

@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * The GGUF engine from plain Java in a cell:
  * <pre>
  * var ctx = dev.llamagic.kernel.Cell.context();
- * Path gguf = Gguf.convert(ctx, HfConverter.Options.of(Path.of("/mnt/workspace/Qwen3-4B")));
+ * Path gguf = Gguf.convert(ctx, HfConverter.Options.builder(Path.of("/mnt/workspace/Qwen3-4B")).outtype("f16").build());
  * GgufFile info = Gguf.read(gguf);
  * </pre>
  */

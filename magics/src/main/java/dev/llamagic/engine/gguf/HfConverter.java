@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Hugging Face safetensors → GGUF in Java, as llama.cpp's convert_hf_to_gguf.py does it for the architectures
- * in {@link Arch#ALL}: same metadata, tensor names, shapes and types. Tensors are converted in parallel in
+ * in {@link Arch#all()}: same metadata, tensor names, shapes and types. Tensors are converted in parallel in
  * chunks (a bounded number in flight, so memory stays bounded whatever the model size) and written once,
  * in order, into a temporary file beside the output, renamed at the end; tensors whose type does not change
  * are copied file-to-file by the kernel. On any error or interrupt the temporary file is deleted.
@@ -43,8 +43,22 @@ public final class HfConverter {
     /** Elements per chunk (a multiple of the Q8_0 block). */
     static final int CHUNK = 1 << 21;
     public static final String TMP_SUFFIX = ".llamagic-tmp";
+    /** The output types {@link Options#outtype()} takes. */
+    public static final List<String> OUTTYPES = List.of("f32", "f16", "bf16", "q8_0", "auto");
+    /** {@link #OUTTYPES} as a message lists them: "f32, f16, bf16, q8_0 or auto". */
+    public static final String OUTTYPE_NAMES = String.join(", ", OUTTYPES.subList(0, OUTTYPES.size() - 1))
+            + " or " + OUTTYPES.get(OUTTYPES.size() - 1);
 
-    /** What to convert and how. {@code outtype}: f32, f16, bf16, q8_0 or auto. */
+    /**
+     * What to convert and how: {@code Options.builder(dir).outtype("f16").build()}.
+     *
+     * @param modelDir the Hugging Face model directory (config.json, tokenizer, *.safetensors)
+     * @param outtype  f32, f16, bf16, q8_0 or auto (null: auto)
+     * @param outfile  where to write (a file, or a directory for the default name; {ftype} is replaced); null:
+     *                 the default name, as llama.cpp names it, inside the model directory
+     * @param threads  conversion threads; 0 or less: the CPU cores, at most 8
+     * @param keepFree bytes that must stay free on the output's disk after writing
+     */
     public record Options(Path modelDir, String outtype, Path outfile, int threads, long keepFree) {
         public Options {
             if (outtype == null) outtype = "auto";
@@ -53,6 +67,53 @@ public final class HfConverter {
 
         public static Options of(Path modelDir) {
             return new Options(modelDir, "auto", null, 0, 0);
+        }
+
+        public static Builder builder(Path modelDir) {
+            return new Builder(modelDir);
+        }
+
+        /** The same options, to change one. */
+        public Builder toBuilder() {
+            return new Builder(modelDir).outtype(outtype).outfile(outfile).threads(threads).keepFree(keepFree);
+        }
+    }
+
+    /** Builds {@link Options}; unset values are the defaults ({@code auto}, the default file name, all cores). */
+    public static final class Builder {
+        private final Path modelDir;
+        private String outtype = "auto";
+        private Path outfile;
+        private int threads;
+        private long keepFree;
+
+        private Builder(Path modelDir) {
+            this.modelDir = java.util.Objects.requireNonNull(modelDir, "modelDir");
+        }
+
+        /** f32, f16, bf16, q8_0 or auto. */
+        public Builder outtype(String t) {
+            outtype = t;
+            return this;
+        }
+
+        public Builder outfile(Path f) {
+            outfile = f;
+            return this;
+        }
+
+        public Builder threads(int n) {
+            threads = n;
+            return this;
+        }
+
+        public Builder keepFree(long bytes) {
+            keepFree = bytes;
+            return this;
+        }
+
+        public Options build() {
+            return new Options(modelDir, outtype, outfile, threads, keepFree);
         }
     }
 
@@ -100,9 +161,9 @@ public final class HfConverter {
         if (hfArch == null) throw new UserError("config.json in " + dir + " names no architectures");
         Arch arch = Arch.find(hfArch);
         if (arch == null) {
-            throw new UserError("architecture " + hfArch + " is not converted by llamagic itself (it converts "
-                    + String.join(", ", Arch.ALL.stream().flatMap(a -> a.hfNames().stream()).toList())
-                    + "); try --engine python, which runs llama.cpp's convert_hf_to_gguf.py");
+            throw new ConvertError(ConvertError.Reason.ARCHITECTURE, "architecture " + hfArch
+                    + " is not converted by llamagic itself (it converts "
+                    + String.join(", ", Arch.all().stream().flatMap(a -> a.hfNames().stream()).toList()) + "){advice}");
         }
         Safetensors st = Safetensors.open(dir);
 
@@ -211,7 +272,7 @@ public final class HfConverter {
             case "bf16" -> GgmlType.BF16;
             case "q8_0" -> GgmlType.Q8_0;
             case "auto" -> autoType(st);
-            default -> throw new UserError("unknown --outtype " + outtype + " (f32, f16, bf16, q8_0 or auto)");
+            default -> throw new UserError("unknown output type " + outtype + " (" + OUTTYPE_NAMES + ")");
         };
     }
 
@@ -254,12 +315,12 @@ public final class HfConverter {
             ch.force(false);
             ok = true;
         } catch (ClosedByInterruptException e) {
-            throw new Interrupted("conversion");
+            throw new Interrupted();
         } catch (IOException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("No space left")) {
-                throw new UserError("the disk under " + outDir + " filled up while writing " + out.getFileName()
-                        + ": free some space or pass --outfile on another disk");
+                throw new ConvertError(ConvertError.Reason.DISK, "the disk under " + outDir + " filled up while writing "
+                        + out.getFileName() + ": free some space{advice}");
             }
             throw e;
         } finally {
@@ -299,9 +360,9 @@ public final class HfConverter {
         Files.createDirectories(outDir);
         long usable = Files.getFileStore(outDir).getUsableSpace();
         if (usable < total + o.keepFree()) {
-            throw new UserError("not enough disk space in " + outDir + ": the GGUF needs " + Units.bytes(total)
-                    + (o.keepFree() > 0 ? " and " + Units.bytes(o.keepFree()) + " must stay free" : "")
-                    + ", only " + Units.bytes(usable) + " are free: free some space or pass --outfile on another disk");
+            throw new ConvertError(ConvertError.Reason.DISK, "not enough disk space in " + outDir + ": the GGUF needs "
+                    + Units.bytes(total) + (o.keepFree() > 0 ? " and " + Units.bytes(o.keepFree()) + " must stay free" : "")
+                    + ", only " + Units.bytes(usable) + " are free: free some space{advice}");
         }
     }
 
@@ -428,7 +489,7 @@ public final class HfConverter {
         }
 
         private void enqueue(Pending p) throws IOException {
-            ctx.checkInterrupted("conversion");
+            ctx.checkInterrupted();
             while (pending.size() >= maxInFlight) drainOne();
             pending.addLast(p);
         }
@@ -462,14 +523,14 @@ public final class HfConverter {
 
         private ByteBuffer await(Future<ByteBuffer> f) throws IOException {
             while (true) {
-                ctx.checkInterrupted("conversion");
+                ctx.checkInterrupted();
                 try {
                     return f.get(100, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
                     // check the interrupt again
                 } catch (InterruptedException e) {
                     ctx.cancel();
-                    throw new Interrupted("conversion");
+                    throw new Interrupted();
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
                     if (c instanceof IOException io) throw io;

@@ -98,7 +98,7 @@ public final class PythonConverter {
             }, "llamagic-to-gguf-poll");
             poll.setDaemon(true);
             poll.start();
-            int rc = p.waitFor(ctx, "convert_hf_to_gguf.py");
+            int rc = p.waitFor(ctx, null);
             if (rc != 0) {
                 List<String> tail = p.tail(1);
                 bar.fail("exit " + rc);

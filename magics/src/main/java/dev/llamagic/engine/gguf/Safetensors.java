@@ -169,8 +169,8 @@ public final class Safetensors {
             }
             String dtype = t.get("dtype").asText();
             if (!dtype.equals("F32") && !dtype.equals("F16") && !dtype.equals("BF16")) {
-                throw new UserError("tensor " + name + " in " + fn + " has dtype " + dtype
-                        + ", which llamagic does not convert (F32, F16 and BF16 only; try --engine python)");
+                throw new ConvertError(ConvertError.Reason.DTYPE, "tensor " + name + " in " + fn + " has dtype " + dtype
+                        + ", which llamagic does not convert (F32, F16 and BF16 only{advice})");
             }
             long[] shape = new long[t.get("shape").size()];
             long elements = 1;

@@ -64,16 +64,16 @@ public final class TokenizerExport {
     public static void export(Path dir, JsonNode config, Map<String, GgufValue> kv) throws IOException {
         Path tokFile = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokFile)) {
-            throw new UserError(dir + " has no tokenizer.json (llamagic converts Hugging Face fast BPE tokenizers, and Llama's tokenizer.model;"
-                    + " for other tokenizers use --engine python)");
+            throw new ConvertError(ConvertError.Reason.NO_TOKENIZER, dir + " has no tokenizer.json (llamagic converts"
+                    + " Hugging Face fast BPE tokenizers, and Llama's tokenizer.model{advice})");
         }
         JsonNode tok = readJson(tokFile);
         Path cfgFile = dir.resolve("tokenizer_config.json");
         JsonNode tcfg = Files.isRegularFile(cfgFile) ? readJson(cfgFile) : null;
         JsonNode model = tok.path("model");
         if (!"BPE".equals(model.path("type").asText("BPE")) || !model.path("vocab").isObject()) {
-            throw new UserError("tokenizer.json in " + dir + " is not a BPE tokenizer (model.type "
-                    + model.path("type").asText("?") + "); use --engine python");
+            throw new ConvertError(ConvertError.Reason.NOT_BPE, "tokenizer.json in " + dir + " is not a BPE tokenizer (model.type "
+                    + model.path("type").asText("?") + "){advice}");
         }
         String pre = preTokenizer(tok);
 
@@ -303,8 +303,8 @@ public final class TokenizerExport {
             String id = PRE_BY_REGEX.get(r);
             if (id != null) return id;
         }
-        throw new UserError("tokenizer.json's pre-tokenizer is not one llamagic knows (Qwen2/2.5/3 and Llama 3 are);"
-                + " convert this model with --engine python");
+        throw new ConvertError(ConvertError.Reason.PRE_TOKENIZER,
+                "tokenizer.json's pre-tokenizer is not one llamagic knows (Qwen2/2.5/3 and Llama 3 are){advice}");
     }
 
     private static void collectRegexes(JsonNode n, List<String> out) {

@@ -6,6 +6,7 @@ import dev.llamagic.engine.build.Llama;
 import dev.llamagic.engine.build.LlamaBuilder;
 import dev.llamagic.engine.build.LlamaInstall;
 import dev.llamagic.engine.build.LlamaSource;
+import dev.llamagic.engine.build.Wording;
 
 import dev.llamagic.magic.Commands;
 import dev.llamagic.magic.MagicCommand;
@@ -89,10 +90,32 @@ public class BuildLlamaCommand extends MagicCommand {
             return;
         }
         BuildOptions opts = new BuildOptions(source, ref, chosen, rebuild, nativeCpu, targets, defines, cudaArchs, jobs);
-        LlamaBuilder builder = new LlamaBuilder(ctx, prefix);
+        LlamaBuilder builder = new LlamaBuilder(ctx, FLAGS);
+        try {
+            build(builder, opts, prefix);
+        } catch (Wording.Error e) {
+            throw new UserError(prefix + ": " + e.in(FLAGS), e);
+        }
+    }
+
+    /** How this command names the options the engine's messages mention (see {@link Wording}). */
+    static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("cuda", "--cuda"),
+            Map.entry("orCpu", ", or build with --cpu"),
+            Map.entry("thenCuda", ", then run %build-llama --cuda"),
+            Map.entry("archToBuild", " run %build-llama --cuda --cuda-arch <NN>"),
+            Map.entry("cudaArch", "--cuda-arch"),
+            Map.entry("archName", " with --cuda-arch"),
+            Map.entry("archExample", "--cuda-arch 86"),
+            Map.entry("source", "--source"),
+            Map.entry("orDir", ", or pass --source <a llama.cpp directory>"),
+            Map.entry("offline", "pass --source with a llama.cpp directory or git bundle"),
+            Map.entry("forCuda", "; for a CUDA build use --cuda"));
+
+    private void build(LlamaBuilder builder, BuildOptions opts, String prefix) throws java.io.IOException {
         if (dryRun) {
             BuildPlan plan = builder.plan(opts);
-            plan.notes().forEach(out::warn);
+            plan.notes(FLAGS).forEach(out::warn);
             String text = "key:       " + plan.key() + "\n"
                     + "backend:   " + plan.backend() + (plan.cudaArchs().isEmpty() ? "" : " (CMAKE_CUDA_ARCHITECTURES=" + plan.cudaArchitectures() + ")") + "\n"
                     + "directory: " + plan.buildDir() + "\n"
@@ -102,7 +125,7 @@ public class BuildLlamaCommand extends MagicCommand {
             out.html(dev.llamagic.util.Html.pre(text), text);
             return;
         }
-        builder.build(opts);
+        BuildReport.show(out, prefix, builder.build(opts));
     }
 
     private void listBuilds() {

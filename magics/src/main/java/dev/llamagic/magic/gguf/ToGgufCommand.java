@@ -1,5 +1,6 @@
 package dev.llamagic.magic.gguf;
 
+import dev.llamagic.engine.gguf.ConvertError;
 import dev.llamagic.engine.gguf.Gguf;
 import dev.llamagic.engine.gguf.HfConverter;
 import dev.llamagic.engine.gguf.ModelName;
@@ -56,21 +57,40 @@ public class ToGgufCommand extends MagicCommand {
         } catch (NumberFormatException e) {
             throw new UserError(prefix + ": --keep-free " + keepFree + " is not a size (like 500M or 2G)");
         }
-        HfConverter.Options o = new HfConverter.Options(model, outtype, outfile, threads, keep);
-        try {
-            switch (engine.toLowerCase(Locale.ROOT)) {
-                case "java" -> report(Gguf.convertWithResult(ctx, o));
-                case "python" -> {
-                    Path written = PythonConverter.convert(ctx, o, llamaSrc);
-                    out.print("wrote " + written + " (" + Units.bytes(java.nio.file.Files.size(written)) + ") with convert_hf_to_gguf.py");
-                }
-                default -> throw new UserError("--engine " + engine + " is not java or python");
-            }
-        } catch (dev.llamagic.core.Interrupted e) {
-            throw new dev.llamagic.core.Interrupted(prefix);
-        } catch (UserError e) {
-            throw new UserError(prefix + ": " + e.getMessage(), e);
+        if (!HfConverter.OUTTYPES.contains(outtype.toLowerCase(Locale.ROOT))) {
+            throw new UserError(prefix + ": unknown --outtype " + outtype + " (" + HfConverter.OUTTYPE_NAMES + ")");
         }
+        HfConverter.Options o = HfConverter.Options.builder(model).outtype(outtype).outfile(outfile).threads(threads)
+                .keepFree(keep).build();
+        // engine errors and interrupts get the command's name in Commands.run
+        switch (engine.toLowerCase(Locale.ROOT)) {
+            case "java" -> {
+                try {
+                    report(Gguf.convertWithResult(ctx, o));
+                } catch (ConvertError e) {
+                    throw new UserError(prefix + ": " + e.withAdvice(advice(e.reason())), e);
+                }
+            }
+            case "python" -> {
+                Path written = PythonConverter.convert(ctx, o, llamaSrc);
+                out.print("wrote " + written + " (" + Units.bytes(java.nio.file.Files.size(written)) + ") with convert_hf_to_gguf.py");
+            }
+            default -> throw new UserError(prefix + ": --engine " + engine + " is not java or python");
+        }
+    }
+
+    /** What the user can do instead, in this command's flags, where the engine's message leaves room for it. */
+    static String advice(ConvertError.Reason reason) {
+        return switch (reason) {
+            case ARCHITECTURE -> "; try --engine python, which runs llama.cpp's convert_hf_to_gguf.py";
+            case TENSOR -> " (convert this model with --engine python)";
+            case ROPE_SCALING -> " (use --engine python)";
+            case DTYPE -> "; try --engine python";
+            case NO_TOKENIZER -> "; for other tokenizers use --engine python";
+            case NOT_BPE -> "; use --engine python";
+            case PRE_TOKENIZER -> "; convert this model with --engine python";
+            case DISK -> " or pass --outfile on another disk";
+        };
     }
 
     private void report(HfConverter.Result r) {

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** CUDA planning on a machine without a GPU: fake nvcc and nvidia-smi scripts, the real discovery and planning. */
 class BuildPlanTest {
     static final String COMMIT = "de3ff815ea7d559ee917f063901b8986f038abc6";
-    static final String P = "%build-llama";
 
     @TempDir
     Path tmp;
@@ -30,7 +29,7 @@ class BuildPlanTest {
     }
 
     private BuildPlan plan(BuildOptions opts, CudaToolkit.Probe probe) {
-        return BuildPlan.of(P, opts, tmp.resolve("src"), COMMIT, tmp.resolve("builds"),
+        return BuildPlan.of(opts, tmp.resolve("src"), COMMIT, tmp.resolve("builds"),
                 new BuildPlan.Machine("cmake", true, 8, probe));
     }
 
@@ -101,10 +100,14 @@ class BuildPlanTest {
     @Test
     void cudaWithoutToolkitFailsInOneLineNamingWhatIsMissing() throws Exception {
         FakeCuda fake = new FakeCuda(tmp.resolve("fake")).smi("12.4", "NVIDIA A10, 8.6");
-        UserError e = assertThrows(UserError.class, () -> plan(BuildOptions.defaults().cuda(), probe(fake, fake.env())));
+        Wording.Error e = assertThrows(Wording.Error.class, () -> plan(BuildOptions.defaults().cuda(), probe(fake, fake.env())));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        assertTrue(e.getMessage().startsWith("%build-llama: --cuda needs the CUDA toolkit, but no nvcc was found"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("a CUDA build needs the CUDA toolkit, but no nvcc was found"), e.getMessage());
         assertTrue(e.getMessage().contains("nvcc on PATH") && e.getMessage().contains("CUDA_HOME"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("install the toolkit or set CUDA_HOME, or build for the CPU"), e.getMessage());
+        // a caller names the options its own way
+        String flags = e.in(Map.of("cuda", "--cuda", "orCpu", ", or build with --cpu"));
+        assertTrue(flags.startsWith("--cuda needs the CUDA toolkit") && flags.endsWith("set CUDA_HOME, or build with --cpu"), flags);
     }
 
     @Test
@@ -201,7 +204,7 @@ class BuildPlanTest {
         BuildPlan more = plan(BuildOptions.defaults().cpu().withTarget("llama-gguf-split").withJobs(3), none);
         assertEquals(List.of("-j", "3", "--target", "llama-server", "llama-cli", "llama-quantize", "llama-bench", "llama-gguf-split"),
                 more.build().subList(5, more.build().size()));
-        BuildPlan make = BuildPlan.of(P, BuildOptions.defaults().cpu(), tmp.resolve("src"), COMMIT, tmp.resolve("builds"),
+        BuildPlan make = BuildPlan.of(BuildOptions.defaults().cpu(), tmp.resolve("src"), COMMIT, tmp.resolve("builds"),
                 new BuildPlan.Machine("cmake", false, 2, none));
         assertEquals("Unix Makefiles", make.generator());
         assertEquals(cpu.key(), make.key());

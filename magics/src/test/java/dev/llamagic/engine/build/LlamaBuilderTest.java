@@ -25,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel tests; this one takes seconds).
  */
 class LlamaBuilderTest {
-    static final String P = "%build-llama";
-
     @TempDir
     Path tmp;
     Path src;
@@ -36,40 +34,7 @@ class LlamaBuilderTest {
     @BeforeEach
     void project() throws Exception {
         assumeTrue(ChildProcess.which("cmake", null) != null && ChildProcess.which("cc", null) != null, "cmake and cc needed");
-        src = Files.createDirectories(tmp.resolve("fake-llama"));
-        StringBuilder cmake = new StringBuilder("""
-                cmake_minimum_required(VERSION 3.14)
-                project(fake C)
-                option(GGML_CUDA "fake" OFF)
-                set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
-                add_library(ggml-cpu SHARED lib.c)
-                set_target_properties(ggml-cpu PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
-                add_executable(broken broken.c)
-                """);
-        for (String t : List.of("llama-server", "llama-cli", "llama-bench", "llama-gguf-split")) {
-            cmake.append("add_executable(").append(t).append(" main.c)\ntarget_link_libraries(").append(t).append(" ggml-cpu)\n");
-        }
-        cmake.append("add_executable(llama-quantize quantize.c)\n");
-        Files.writeString(src.resolve("CMakeLists.txt"), cmake.toString());
-        Files.writeString(src.resolve("lib.c"), "int ggml_fake(void) { return 1; }\n");
-        Files.writeString(src.resolve("main.c"), """
-                #include <stdio.h>
-                #include <string.h>
-                int ggml_fake(void);
-                int main(int argc, char **argv) {
-                    if (argc > 1 && !strcmp(argv[1], "--version")) {
-                        fprintf(stderr, "version: 0.5.0-dev (build 1, commit fake%d)\\nbuilt with cc\\n", ggml_fake());
-                        return 0;
-                    }
-                    if (argc > 1 && !strcmp(argv[1], "--list-devices")) { printf("Available devices:\\n  (none)\\n"); return 0; }
-                    return 2;
-                }
-                """);
-        Files.writeString(src.resolve("quantize.c"), """
-                #include <stdio.h>
-                int main(void) { printf("usage: ./llama-quantize [--help] model-f32.gguf type\\n"); return 1; }
-                """);
-        Files.writeString(src.resolve("broken.c"), "#error this target does not compile\n");
+        src = FakeLlama.write(tmp.resolve("fake-llama"));
         nb = new RecordingNotebook();
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("LLAMAGIC_HOME", tmp.resolve("home").toString());
@@ -77,7 +42,7 @@ class LlamaBuilderTest {
     }
 
     private LlamaBuilder.Result build(BuildOptions opts) throws Exception {
-        return new LlamaBuilder(ctx, P).build(opts.withSource(src.toString()).cpu());
+        return new LlamaBuilder(ctx).build(opts.withSource(src.toString()).cpu());
     }
 
     @Test
@@ -96,13 +61,26 @@ class LlamaBuilderTest {
         // the progress bar went through ninja's (or make's) counts and ended full
         List<String> bar = nb.lives.stream().filter(l -> l.get(0).startsWith("building llama.cpp")).findFirst().orElseThrow();
         assertTrue(bar.get(bar.size() - 1).contains("100%") && bar.get(bar.size() - 1).contains("done"), bar.toString());
-        assertTrue(nb.blocks.stream().anyMatch(b -> b.contains("ggml-cpu") && b.contains("llama-quantize")), nb.blocks.toString());
-        assertTrue(nb.lines.get(nb.lines.size() - 1).startsWith(P + ": built and verified llama.cpp local-"), nb.lines.toString());
+        // what happened comes back as values: nothing printed but the progress bar
+        assertEquals(List.of(), nb.blocks);
+        assertEquals(List.of(), nb.lines);
+        assertTrue(r.summary().startsWith("built and verified llama.cpp local-"), r.summary());
+        assertTrue(r.summary().endsWith(" → " + i.binDir()), r.summary());
+        assertEquals("llama.cpp build " + i.key(), r.title());
+        Map<String, String> details = new java.util.LinkedHashMap<>();
+        r.details().forEach(d -> details.put(d.getKey(), d.getValue()));
+        assertEquals("ggml-cpu", details.get("backends"));
+        assertEquals("none (CPU only)", details.get("devices seen"));
+        assertEquals(i.binDir().resolve("llama-quantize").toString(), details.get("llama-quantize"));
+        assertEquals(List.of("commit", "source", "version", "backends", "devices seen", "CUDA archs", "build time", "built at",
+                "llama-server", "llama-cli", "llama-quantize", "llama-bench"), List.copyOf(details.keySet()));
 
         LlamaBuilder.Result again = build(BuildOptions.defaults());
         assertTrue(again.cached());
         assertEquals(i, again.install());
-        assertTrue(nb.lines.get(nb.lines.size() - 1).contains("answered from the cache in"), nb.lines.toString());
+        assertTrue(again.summary().matches("llama\\.cpp local-\\S+ \\(CPU\\) is already built and verified \\(cached build "
+                + java.util.regex.Pattern.quote(i.key()) + "\\); answered from the cache in \\d+\\.\\d\\d s"), again.summary());
+        assertEquals("llama.cpp build " + i.key() + " (cached)", again.title());
 
         // another target: the same directory, only what it adds is built
         LlamaBuilder.Result more = build(BuildOptions.defaults().withTarget("llama-gguf-split"));
@@ -126,7 +104,7 @@ class LlamaBuilderTest {
     void aCompileErrorShowsTheLogsLastLinesUnderOneHeadline() throws Exception {
         UserError e = assertThrows(UserError.class, () -> build(BuildOptions.defaults().withTarget("broken")));
         String[] lines = e.getMessage().split("\n");
-        assertTrue(lines[0].startsWith(P + ": the build failed (exit 1); full log: "), lines[0]);
+        assertTrue(lines[0].startsWith("the build failed (exit 1); full log: "), lines[0]);
         assertTrue(lines[0].endsWith(LlamaBuilder.LOG), lines[0]);
         assertTrue(lines.length <= 2 + LlamaBuilder.TAIL_LINES, e.getMessage());
         assertTrue(e.getMessage().contains("this target does not compile"), e.getMessage());
@@ -142,8 +120,8 @@ class LlamaBuilderTest {
         env.put("PATH", fake.bin + ":" + System.getenv("PATH"));
         Context cudaCtx = new Context(nb, env, "test", null);
         UserError e = assertThrows(UserError.class,
-                () -> new LlamaBuilder(cudaCtx, P).build(BuildOptions.defaults().withSource(src.toString()).cuda()));
-        assertTrue(e.getMessage().startsWith(P + ": the CUDA build does not see a CUDA device: llama-server --list-devices"
+                () -> new LlamaBuilder(cudaCtx).build(BuildOptions.defaults().withSource(src.toString()).cuda()));
+        assertTrue(e.getMessage().startsWith("the CUDA build does not see a CUDA device: llama-server --list-devices"
                 + " lists none"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
         assertTrue(Llama.installs(cudaCtx).isEmpty());
@@ -159,7 +137,7 @@ class LlamaBuilderTest {
         assertEquals(1, t.getMessage().lines().count(), t.getMessage());
         assertTrue(t.getMessage().contains("has no target 'llama-nope'"), t.getMessage());
         UserError d = assertThrows(UserError.class, () -> build(BuildOptions.defaults().withDefine("GGMML_CUDA", "ON")));
-        assertEquals(P + ": CMake ignored -DGGMML_CUDA: llama.cpp has no such option (did you mean GGML_CUDA?);"
-                + " for a CUDA build use --cuda", d.getMessage());
+        assertEquals("CMake ignored -DGGMML_CUDA: llama.cpp has no such option (did you mean GGML_CUDA?);"
+                + " for a CUDA build choose the CUDA backend", d.getMessage());
     }
 }

@@ -145,7 +145,10 @@ class GgufFormatTest {
                 + json.writeValueAsString(TokenizerExport.LLAMA3_REGEX) + "}}]}}");
         assertEquals("llama-bpe", TokenizerExport.preTokenizer(llama));
         var other = json.readTree("{\"pre_tokenizer\":{\"type\":\"ByteLevel\"}}");
-        assertTrue(assertThrows(UserError.class, () -> TokenizerExport.preTokenizer(other)).getMessage().contains("--engine python"));
+        ConvertError e = assertThrows(ConvertError.class, () -> TokenizerExport.preTokenizer(other));
+        assertEquals(ConvertError.Reason.PRE_TOKENIZER, e.reason());
+        assertEquals("tokenizer.json's pre-tokenizer is not one llamagic knows (Qwen2/2.5/3 and Llama 3 are)", e.getMessage());
+        assertEquals("tokenizer.json's pre-tokenizer is not one llamagic knows (Qwen2/2.5/3 and Llama 3 are); try X", e.withAdvice("; try X"));
         assertTrue(TokenizerExport.looksSpecial("<|fim_prefix|>"));
         assertTrue(!TokenizerExport.looksSpecial("<think>"));
     }
