@@ -149,13 +149,18 @@ def test_cuda_without_toolkit_is_one_line(kernel):
 
 
 def test_the_tutorials_typo_is_caught(kernel):
-    """The tutorial's -DGGMML_CUDA=ON silently builds CPU-only; here CMake's "not used" warning becomes one line."""
+    """The tutorial's -DGGMML_CUDA=ON silently builds CPU-only; here it is one line before anything is fetched (a
+    source URL nobody can reach is never contacted), and any other option CMake does not use becomes one line after
+    configuring (CMake's "not used" warning)."""
+    cell = kernel.execute("%build-llama --dry-run --source https://invalid.example/llama.cpp -DGGMML_CUDA=ON", timeout=60)
+    assert one_line_error(cell) == ("%build-llama: -DGGMML_CUDA is not a llama.cpp option (did you mean GGML_CUDA?);"
+                                    " for a CUDA build use --cuda")
     builds = os.path.join(TEST_HOME, "llama.cpp", "builds")
     before = set(os.listdir(builds)) if os.path.isdir(builds) else set()
     try:
-        cell = kernel.execute("%build-llama --cpu --source " + LLAMA_SRC + " -DGGMML_CUDA=ON", timeout=600)
+        cell = kernel.execute("%build-llama --cpu --source " + LLAMA_SRC + " -DLLAMAGIC_NOT_AN_OPTION=ON", timeout=600)
         line = one_line_error(cell)
-        assert "CMake ignored -DGGMML_CUDA: llama.cpp has no such option (did you mean GGML_CUDA?); for a CUDA build use --cuda" in line
+        assert "CMake ignored -DLLAMAGIC_NOT_AN_OPTION: llama.cpp has no such option" in line
     finally:
         for d in set(os.listdir(builds)) - before if os.path.isdir(builds) else ():
             path = os.path.join(builds, d)

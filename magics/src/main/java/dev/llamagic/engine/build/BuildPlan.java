@@ -35,6 +35,36 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
     /** What {@code %build-llama} builds unless told to add more. */
     public static final List<String> DEFAULT_TARGETS = List.of("llama-server", "llama-cli", "llama-quantize", "llama-bench");
 
+    /** CMake options of llama.cpp and ggml that users pass (a typo of one is caught before anything is fetched). */
+    public static final List<String> KNOWN_OPTIONS = List.of("GGML_CUDA", "GGML_NATIVE", "GGML_BLAS", "GGML_BLAS_VENDOR",
+            "GGML_VULKAN", "GGML_METAL", "GGML_HIP", "GGML_SYCL", "GGML_MUSA", "GGML_OPENCL", "GGML_RPC", "GGML_CPU",
+            "GGML_AVX", "GGML_AVX2", "GGML_AVX512", "GGML_AVX_VNNI", "GGML_F16C", "GGML_FMA", "GGML_OPENMP", "GGML_LTO",
+            "GGML_CCACHE", "GGML_STATIC", "GGML_CUDA_F16", "GGML_CUDA_FA", "GGML_CUDA_FA_ALL_QUANTS", "GGML_CUDA_GRAPHS",
+            "GGML_CUDA_NO_VMM", "GGML_CUDA_FORCE_MMQ", "GGML_CUDA_FORCE_CUBLAS", "GGML_BACKEND_DL", "GGML_CPU_ALL_VARIANTS",
+            "LLAMA_CURL", "LLAMA_BUILD_TESTS", "LLAMA_BUILD_EXAMPLES", "LLAMA_BUILD_SERVER", "LLAMA_BUILD_TOOLS",
+            "LLAMA_BUILD_COMMON", "LLAMA_SERVER_SSL", "LLAMA_LLGUIDANCE", "BUILD_SHARED_LIBS", "CMAKE_BUILD_TYPE",
+            "CMAKE_CUDA_ARCHITECTURES", "CMAKE_CUDA_COMPILER", "CMAKE_CUDA_HOST_COMPILER", "CMAKE_C_COMPILER",
+            "CMAKE_CXX_COMPILER", "CUDAToolkit_ROOT");
+
+    /**
+     * The known option that {@code name} most likely misspells: one or two letters off a known option and not one
+     * itself (the tutorial's {@code GGMML_CUDA}). Anything else is left to CMake, whose unused-variable warning
+     * the build turns into an error after configuring.
+     */
+    public static java.util.Optional<String> likelyTypo(String name) {
+        if (KNOWN_OPTIONS.contains(name)) return java.util.Optional.empty();
+        String best = null;
+        int bestD = 3;
+        for (String k : KNOWN_OPTIONS) {
+            int d = dev.llamagic.util.Similar.editDistance(name.toUpperCase(java.util.Locale.ROOT), k.toUpperCase(java.util.Locale.ROOT));
+            if (d < bestD) {
+                bestD = d;
+                best = k;
+            }
+        }
+        return java.util.Optional.ofNullable(best);
+    }
+
     /** The machine's side of the inputs. */
     public record Machine(String cmake, boolean ninja, int cores, CudaToolkit.Probe cuda) {}
 

@@ -85,6 +85,14 @@ public class BuildLlamaCommand extends MagicCommand {
                     + " contradicts --" + chosen.name().toLowerCase(java.util.Locale.ROOT) + ": choose one");
         }
         if (backend != null) chosen = backend;
+        // a misspelt -D is said before anything slow happens (fetching the source, planning, --dry-run)
+        for (String name : defines.keySet()) {
+            var guess = dev.llamagic.engine.build.BuildPlan.likelyTypo(name);
+            if (guess.isPresent()) {
+                throw new UserError(prefix + ": -D" + name + " is not a llama.cpp option (did you mean " + guess.get() + "?)"
+                        + (guess.get().contains("CUDA") ? "; for a CUDA build use --cuda" : ""));
+            }
+        }
         if (list) {
             listBuilds();
             return;

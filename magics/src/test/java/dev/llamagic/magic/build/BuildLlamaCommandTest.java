@@ -51,8 +51,14 @@ class BuildLlamaCommandTest {
         // engine errors get the command's name once, in the magic layer
         UserError e = assertThrows(UserError.class, () -> Commands.run(Commands.find("build-llama"),
                 List.of("--source", src.toString(), "--cpu", "-DGGMML_CUDA=ON"), null, ctx));
-        assertEquals("%build-llama: CMake ignored -DGGMML_CUDA: llama.cpp has no such option (did you mean GGML_CUDA?);"
+        assertEquals("%build-llama: -DGGMML_CUDA is not a llama.cpp option (did you mean GGML_CUDA?);"
                 + " for a CUDA build use --cuda", e.getMessage());
+        // before anything slow: a source that would have to be fetched from the network is never touched
+        UserError early = assertThrows(UserError.class, () -> Commands.run(Commands.find("build-llama"),
+                List.of("--source", "https://invalid.example/llama.cpp", "--dry-run", "-DGGMML_CUDA=ON"), null, ctx));
+        assertEquals(e.getMessage(), early.getMessage());
+        assertEquals(java.util.Optional.empty(), dev.llamagic.engine.build.BuildPlan.likelyTypo("GGML_CUDA"));
+        assertEquals(java.util.Optional.empty(), dev.llamagic.engine.build.BuildPlan.likelyTypo("MY_OWN_PROJECT_OPTION"));
         UserError missing = assertThrows(UserError.class, () -> Commands.run(Commands.find("build-llama"),
                 List.of("--source", tmp.resolve("nope").toString(), "--cpu"), null, ctx));
         assertTrue(missing.getMessage().startsWith("%build-llama: --source " + tmp.resolve("nope") + " is neither a directory"),
