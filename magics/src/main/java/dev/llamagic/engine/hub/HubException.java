@@ -9,6 +9,13 @@ public final class HubException extends RuntimeException {
         this.status = status;
     }
 
+    /** The hub did not answer at all (no network, DNS, refused, timed out): the next step is the network or the endpoint. */
+    public static final class Unreachable extends dev.llamagic.core.UserError {
+        public Unreachable(String message) {
+            super(message);
+        }
+    }
+
     /** The HTTP status behind it (0 when none). */
     public int status() {
         return status;

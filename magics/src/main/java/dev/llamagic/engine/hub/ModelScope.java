@@ -128,7 +128,7 @@ public final class ModelScope {
             return result;
         } catch (IOException e) {
             if (ctx.cancelled() || Thread.currentThread().isInterrupted()) throw new Interrupted();
-            throw new HubException(0, "cannot reach the hub at " + endpoint + ": " + e.getMessage());
+            throw new HubException.Unreachable("cannot reach the hub at " + endpoint + ": " + dev.llamagic.util.NetErrors.describe(e));
         } finally {
             client.close();
         }

@@ -105,6 +105,10 @@ public class MsDownloadCommand extends MagicCommand {
             throw new Interrupted(prefix + " " + id);
         } catch (HubException e) {
             throw new UserError(prefix + ": " + e.getMessage());
+        } catch (HubException.Unreachable e) {
+            throw new UserError(prefix + ": " + e.getMessage() + "; check the network, or point --endpoint"
+                    + " (or MODELSCOPE_ENDPOINT) at a hub this machine reaches; a model already on disk needs no hub:"
+                    + " give its directory to %to-gguf or %serve");
         }
         DownloadReport.show(out, result);
     }
