@@ -93,9 +93,7 @@ public final class DswCredentials {
                 try {
                     DswCredentials found = lookup.get(100, TimeUnit.MILLISECONDS);
                     if (found != null) return found;
-                    throw new UserError("no Alibaba Cloud credentials found (tried: " + joined(tried)
-                            + "); inside PAI-DSW the instance's RAM role arrives through ALIBABA_CLOUD_CREDENTIALS_URI,"
-                            + " elsewhere set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+                    throw new NoCredentials(List.copyOf(tried));
                 } catch (TimeoutException e) {
                     if (ctx != null) ctx.checkInterrupted();
                     else if (Thread.currentThread().isInterrupted()) throw new Interrupted();
@@ -116,6 +114,32 @@ public final class DswCredentials {
         } catch (Interrupted e) {
             lookup.cancel(true);
             throw e;
+        }
+    }
+
+    /**
+     * No source of the chain gave credentials. The message stays short; {@link #tried()} says what each place held,
+     * for the caller to show apart.
+     */
+    public static final class NoCredentials extends UserError {
+        private final List<String> tried;
+
+        NoCredentials(List<String> tried) {
+            super("no Alibaba Cloud credentials found" + notable(tried) + ": inside PAI-DSW the instance's RAM role arrives"
+                    + " through ALIBABA_CLOUD_CREDENTIALS_URI, elsewhere set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+            this.tried = tried;
+        }
+
+        /** The places that held something that did not work (half a key, a failing URI): those the user must fix. */
+        static String notable(List<String> tried) {
+            List<String> n = tried.stream().filter(t -> !t.endsWith(": not set") && !t.endsWith(": no such file")
+                    && !t.contains(": disabled")).toList();
+            return n.isEmpty() ? "" : " (" + String.join("; ", n) + ")";
+        }
+
+        /** Each place looked at, with what it held ("env ALIBABA_CLOUD_ACCESS_KEY_ID: not set"). */
+        public List<String> tried() {
+            return tried;
         }
     }
 

@@ -126,7 +126,14 @@ public class DswCommand extends MagicCommand {
     }
 
     DswClient connect(String prefix, Target t) {
-        return DswClient.connect(ctx, t.settings(ctx, prefix));
+        try {
+            return DswClient.connect(ctx, t.settings(ctx, prefix));
+        } catch (dev.llamagic.engine.dsw.DswCredentials.NoCredentials e) {
+            // the error stays one short line; where the chain looked goes above it, one place a line
+            out.print("looked for Alibaba Cloud credentials in:");
+            for (String place : e.tried()) out.print("  " + place);
+            throw e;
+        }
     }
 
     Notebook out() {
