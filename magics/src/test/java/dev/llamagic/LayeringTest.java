@@ -28,6 +28,10 @@ class LayeringTest {
     static final Pattern REF = Pattern.compile("\\bdev\\.llamagic\\.([a-z]+)((?:\\.[a-z][a-z0-9]*)*)(?:\\.[A-Z*])");
     static final Pattern PACKAGE = Pattern.compile("^package dev\\.llamagic\\.([a-z]+)((?:\\.[a-z][a-z0-9]*)*);", Pattern.MULTILINE);
 
+    /** A magic's name inside a string literal. */
+    static final Pattern MAGIC_IN_STRING = Pattern.compile(
+            "\"[^\"\n]*?(%%?(?:build-llama|ms-download|to-gguf|quantize|gguf-info|serve|chat|bench|gpu|dsw|llamagic))\\b[^\"\n]*\"");
+
     record Violation(Path file, String from, String to, String why) {
         @Override
         public String toString() {
@@ -94,6 +98,12 @@ class LayeringTest {
                     else if (from.equals("engine.serve") && to.equals("engine.chat"))
                         out.add(new Violation(f, from, to, "serve must not import chat: chat is a client of a URL"));
                 }
+                if (layer.equals("engine")) {
+                    Matcher magic = MAGIC_IN_STRING.matcher(src);
+                    while (magic.find()) {
+                        out.add(new Violation(f, from, magic.group(1), "the engine names no magic (give a hint instead)"));
+                    }
+                }
                 if (rank <= RANK.get("engine")) {
                     if (code.matches("(?s).*\\bimport\\s+picocli\\..*"))
                         out.add(new Violation(f, from, "picocli", "flags are parsed in the magic layer"));
@@ -119,13 +129,15 @@ class LayeringTest {
                 // dev.llamagic.magic.serve.ServeCommand in a comment does not count
                 import dev.llamagic.engine.chat.ChatClient;
                 import picocli.CommandLine;
-                class Bad { Object o = dev.llamagic.magic.serve.ServeCommand.class; String s = Html.escape("x"); }
+                class Bad { Object o = dev.llamagic.magic.serve.ServeCommand.class; String s = Html.escape("x");
+                    String m = "run %build-llama first"; }
                 """);
         List<String> why = violations(tmp).stream().map(Violation::why).toList();
         assertTrue(why.contains("serve must not import chat: chat is a client of a URL"), why.toString());
         assertTrue(why.contains("imports a layer above it"), why.toString());
         assertTrue(why.contains("flags are parsed in the magic layer"), why.toString());
         assertTrue(why.contains("the engine renders no HTML"), why.toString());
-        assertEquals(4, why.size(), why.toString());
+        assertTrue(why.contains("the engine names no magic (give a hint instead)"), why.toString());
+        assertEquals(5, why.size(), why.toString());
     }
 }

@@ -146,11 +146,14 @@ public final class Commands {
      * front ({@code %serve: no such file: …}). An error that already starts with it is left as it is.
      */
     static UserError named(String prefix, UserError e) {
-        String m = e.getMessage() == null ? "" : e.getMessage();
-        String bare = prefix.replaceFirst("^%+", "");
-        if (m.startsWith(prefix) || m.startsWith("%" + bare) || m.startsWith(bare + ":") || m.startsWith(bare + " ")) return e;
         if (e instanceof Interrupted) return e;
-        return new UserError(prefix + ": " + m, e);
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        String hint = Hints.text(e);
+        if (!hint.isEmpty() && m.endsWith(hint)) hint = "";
+        String bare = prefix.replaceFirst("^%+", "");
+        boolean named = m.startsWith(prefix) || m.startsWith("%" + bare) || m.startsWith(bare + ":") || m.startsWith(bare + " ");
+        if (named && hint.isEmpty()) return e;
+        return new UserError((named ? "" : prefix + ": ") + m + hint, e);
     }
 
     /** How the user typed the command: {@code %name} / {@code %%name} in a notebook, {@code name} in a terminal. */

@@ -26,6 +26,22 @@ class CommandsNamedTest {
     }
 
     @Test
+    void anEngineHintBecomesTheMagicsWordsOnce() {
+        UserError noBuild = new UserError("no llama.cpp build found under /h/builds").hint("build-first");
+        assertEquals("%serve: no llama.cpp build found under /h/builds: run %build-llama first",
+                Commands.named("%serve", noBuild).getMessage());
+        UserError target = new UserError("llama-gguf-split is not in the llama.cpp build at /b").hint("build-target", "llama-gguf-split");
+        assertEquals("%quantize: llama-gguf-split is not in the llama.cpp build at /b (build it with %build-llama --target llama-gguf-split)",
+                Commands.named("%quantize", target).getMessage());
+        // a magic that wrapped the engine's error with its own name still gets the hint, and only once
+        UserError wrapped = new UserError("%dsw info: snapshot s-1 still Saving after 30 min; it goes on in the cloud",
+                new UserError("snapshot s-1 still Saving after 30 min; it goes on in the cloud").hint("dsw-snapshots"));
+        UserError once = Commands.named("%dsw info", wrapped);
+        assertEquals("%dsw info: snapshot s-1 still Saving after 30 min; it goes on in the cloud (%dsw snapshots shows it)", once.getMessage());
+        assertEquals(once.getMessage(), Commands.named("%dsw info", once).getMessage());
+    }
+
+    @Test
     void interruptsKeepTheirWording() {
         Interrupted i = new Interrupted("conversion");
         assertSame(i, Commands.named("%to-gguf", i));

@@ -69,7 +69,7 @@ public final class Llama {
         }
         List<LlamaInstall> all = installs(ctx);
         if (all.isEmpty()) {
-            throw new UserError("no llama.cpp build found under " + buildsDir(ctx) + ": run %build-llama first");
+            throw new UserError("no llama.cpp build found under " + buildsDir(ctx)).hint("build-first");
         }
         return all.get(0);
     }

@@ -55,8 +55,7 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
     public Path binary(String name) {
         Path p = binDir.resolve(name);
         if (!Files.isExecutable(p)) {
-            throw new UserError(name + " is not in the llama.cpp build at " + binDir
-                    + " (build it with %build-llama --target " + name + ")");
+            throw new UserError(name + " is not in the llama.cpp build at " + binDir).hint("build-target", name);
         }
         return p;
     }

@@ -52,7 +52,7 @@ public record DswApiError(String action, int status, String code, String message
         String rid = requestId != null ? "; request id " + requestId : "";
         return switch (kind()) {
             case ACCESS_DENIED -> "access denied " + what + ": the credentials from " + source + " lack "
-                    + ramAction() + "; grant it in a RAM policy (README, section %dsw)" + rid;
+                    + ramAction() + "; grant it in a RAM policy (the README's DSW section has one)" + rid;
             case BAD_CREDENTIALS -> "Alibaba Cloud rejected the credentials from " + source + " " + what
                     + ": check the AccessKey pair (or the STS token and its expiry)" + rid;
             case NOT_FOUND -> (instanceId != null ? "instance " + instanceId : "the resource") + " not found"

@@ -202,8 +202,8 @@ public final class DswClient {
 
     private String instancePath(String rest) {
         if (settings.instanceId() == null) {
-            throw new UserError("no DSW instance id: set DSW_INSTANCE_ID (PAI-DSW sets it inside an"
-                    + " instance) or pass --instance dsw-...; %dsw list shows the instances");
+            throw new UserError("no DSW instance id: set DSW_INSTANCE_ID (PAI-DSW sets it inside an instance)")
+                    .hint("dsw-instance");
         }
         return "/api/v2/instances/" + encode(settings.instanceId()) + rest;
     }

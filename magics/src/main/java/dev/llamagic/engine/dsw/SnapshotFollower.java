@@ -71,7 +71,7 @@ public final class SnapshotFollower {
                 if (elapsedMs > limit.toMillis()) {
                     bar.fail("still " + last);
                     throw new UserError("snapshot " + snapshotId + " still " + last + " after "
-                            + Durations.format(elapsedMs) + "; it goes on in the cloud (%dsw snapshots shows it)");
+                            + Durations.format(elapsedMs) + "; it goes on in the cloud").hint("dsw-snapshots");
                 }
                 wait = next(wait);
             }
