@@ -118,7 +118,8 @@ def archive(dest, timeout=600):
     made = _train(dest, spec, final + ".tmp", timeout)
     # JDK 17 crashes on a truncated archive: only a complete one that the JVM accepts becomes llamagic.jsa
     check = subprocess.run([java, "-XX:SharedArchiveFile=" + made, "-Xshare:on", "-Xlog:cds*=off",
-                            "-XX:ErrorFile=" + os.devnull, "-cp", os.path.join(dest, "jjava.jar"), "-version"],
+                            "-XX:ErrorFile=" + os.devnull, "-XX:-CreateCoredumpOnCrash", "-cp",
+                            os.path.join(dest, "jjava.jar"), "-version"],
                            capture_output=True, text=True, timeout=120, cwd=dest)
     if check.returncode != 0:
         os.remove(made)
