@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # llamagic installer: JDK 17+, build (Maven wrapper), jjava from PyPI, the `llamagic` kernelspec, self-check.
-# Usage: ./install.sh [--user | --sys-prefix | --prefix DIR] [--no-check] [--uninstall]
+# Usage: ./install.sh [--user | --sys-prefix | --prefix DIR] [--no-check] [--no-archive] [--uninstall]
 set -euo pipefail
 
 JJAVA_VERSION="1.0a8"
 here="$(cd "$(dirname "$0")" && pwd)"
-mode="user"; prefix=""; check=1; action="install"
+mode="user"; prefix=""; check=1; cds=1; action="install"
 PY="${PYTHON:-python3}"
 
 say() { printf '\033[1mllamagic:\033[0m %s\n' "$*"; }
@@ -17,6 +17,7 @@ while [ $# -gt 0 ]; do
     --sys-prefix) mode="sys-prefix" ;;
     --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; mode="prefix"; prefix="$(mkdir -p "$2" && cd "$2" && pwd)"; shift ;;
     --no-check) check=0 ;;
+    --no-archive) cds=0 ;;
     --uninstall) action="uninstall" ;;
     -h|--help) sed -n '2,3p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see ./install.sh --help)" ;;
@@ -94,6 +95,17 @@ fi
 # 4. The kernelspec.
 dest="$("$PY" "$here/scripts/kernelspec.py" install "$JAVA" "$jar" "$mode" "$prefix")" || die "could not install the kernelspec"
 say "kernelspec 'llamagic' installed in $dest"
+
+# 4b. The kernel's start-up archive (AppCDS): a training kernel runs a few cells once; later kernels map the classes
+# it loaded instead of loading them again. Without it the kernel works the same, it starts slower.
+if [ "$cds" = 1 ]; then
+  say "making the kernel's start-up archive (one training kernel, ~10-30 s)"
+  if made="$("$PY" "$here/scripts/kernelspec.py" archive "$dest")"; then
+    say "start-up archive: $made"
+  else
+    say "no start-up archive (see the line above); the kernel starts without it"
+  fi
+fi
 
 # 5. Self-check: start the kernel by name and run %llamagic.
 if [ "$check" = 1 ]; then

@@ -101,6 +101,18 @@ def test_cli_runs_the_same_commands():
     assert bad.stderr.strip().splitlines() == ["error: llamagic: Unknown option: '--bogus' (see llamagic --help)"]
 
 
+def test_llamagic_needs_no_classpath_scan():
+    """%llamagic draws its tables without Tablesaw, whose Table class scans the whole 55 MB jar (ClassGraph) as it
+    loads: the command many users run first must not pay for that."""
+    out = subprocess.run(["java", "-Xlog:class+load=info", "-jar", JAR, "llamagic"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "dev.llamagic.magic.LlamagicCommand" in out.stdout, "the class-loading log is missing"
+    assert "%llamagic" in out.stdout
+    assert "io.github.classgraph" not in out.stdout
+    assert "tech.tablesaw" not in out.stdout
+
+
 def test_magic_arguments_expand_notebook_variables(kernel):
     setup = kernel.execute('String WHO = "wor\\"ld $x"; int N = 3;')
     assert setup.status == "ok", setup.error

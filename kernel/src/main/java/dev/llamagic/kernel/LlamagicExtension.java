@@ -40,6 +40,33 @@ public final class LlamagicExtension implements Extension {
                     ctx.renderIfRequested(MIMEType.TEXT_PLAIN, table::printAll);
                 });
         Cell.bind(kernel, host, new Session());
+        warmUp(kernel);
+    }
+
+    /**
+     * A fresh kernel's first cell paid for JShell's first compile with our jar on its class path (javac opening
+     * and indexing the jar's 30,000 entries) and for our first command (picocli's model of it). Both are paid
+     * while the kernel starts: ours on a background thread, JShell's here (JShell is not thread-safe; at start no
+     * cell runs yet). Installed from a cell ({@code %jars}), JShell is busy running that cell: no warm-up there.
+     */
+    private static void warmUp(BaseKernel kernel) {
+        Thread t = new Thread(Commands::warmUp, "llamagic-warm-up");
+        t.setDaemon(true);
+        t.start();
+        if (calledFromACell()) return;
+        try {
+            kernel.evalRaw(WARM_UP_SNIPPET);
+        } catch (Exception ignored) {
+            // only a warm-up: a failure here changes nothing for the cells
+        }
+    }
+
+    /** A statement (it leaves no {@code $1} variable) that makes JShell compile against a class of our jar. */
+    static final String WARM_UP_SNIPPET = "if (dev.llamagic.kernel.Cell.class == null) Thread.onSpinWait();";
+
+    /** JShell runs a cell's code in classes of its package {@code REPL}. */
+    private static boolean calledFromACell() {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> f.getClassName().startsWith("REPL.")));
     }
 
     /** The kernel is going away: stop every server this kernel started and drop its chat sessions. */

@@ -34,11 +34,20 @@ public final class Commands {
     /** One registered command. */
     public record Info(String name, String summary, boolean acceptsBody, Class<? extends MagicCommand> type) {}
 
+    /** The commands of this class's loader, read once per process: a CLI run asks for them twice. */
+    private static volatile List<Info> registered;
+
     public static List<Info> all() {
-        return all(Commands.class.getClassLoader());
+        List<Info> l = registered;
+        if (l == null) registered = l = load(Commands.class.getClassLoader());
+        return l;
     }
 
     public static List<Info> all(ClassLoader loader) {
+        return loader == Commands.class.getClassLoader() ? all() : load(loader);
+    }
+
+    private static List<Info> load(ClassLoader loader) {
         List<Info> infos = new ArrayList<>();
         for (ServiceLoader.Provider<MagicCommand> p : ServiceLoader.load(MagicCommand.class, loader).stream().toList()) {
             Class<? extends MagicCommand> type = p.type();
@@ -48,7 +57,7 @@ public final class Commands {
             infos.add(new Info(c.name(), summary, newInstance(type).acceptsBody(), type));
         }
         infos.sort(Comparator.comparing(Info::name));
-        return infos;
+        return List.copyOf(infos);
     }
 
     /**
@@ -65,6 +74,18 @@ public final class Commands {
         throw new UserError("unknown command '" + name + "' ("
                 + (near != null ? "did you mean " + near + "?" : "commands: " + String.join(", ", all.stream().map(Info::name).toList()))
                 + ")");
+    }
+
+    /**
+     * Loads what running a command needs (the commands' classes, picocli's model of each) without running one:
+     * a kernel calls it on a background thread at start, so its first magic does not pay for it.
+     */
+    public static void warmUp() {
+        try {
+            for (Info i : all()) new CommandLine(newInstance(i.type())).setCaseInsensitiveEnumValuesAllowed(true);
+        } catch (RuntimeException | LinkageError ignored) {
+            // only a warm-up: the command that needs it reports the problem when it runs
+        }
     }
 
     private static MagicCommand newInstance(Class<? extends MagicCommand> type) {
