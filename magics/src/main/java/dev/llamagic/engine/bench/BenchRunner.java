@@ -4,15 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llamagic.engine.chat.SseParser;
 import dev.llamagic.core.Context;
 import dev.llamagic.core.Interrupted;
 import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
+import dev.llamagic.engine.chat.EventStreams;
 import dev.llamagic.engine.gpu.Gpu;
 import dev.llamagic.engine.gpu.GpuSampler;
 import dev.llamagic.engine.serve.ModelLocator;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -28,13 +30,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import okhttp3.Call;
+import okhttp3.Dispatcher;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.BufferedSource;
+import okhttp3.sse.EventSource;
+import okhttp3.sse.EventSourceListener;
+import okhttp3.sse.EventSources;
 
 /**
  * Runs a {@link Workload} against a llama-server: real concurrent streaming {@code /completion} requests,
@@ -60,6 +64,7 @@ public final class BenchRunner {
 
     private final Context ctx;
     private final OkHttpClient http;
+    private final EventSource.Factory sse;
 
     /** The server asked for an API key ({@code /props} answered 401): the message names the URL. */
     public static final class ApiKeyNeeded extends UserError {
@@ -75,7 +80,21 @@ public final class BenchRunner {
                 .readTimeout(Duration.ofMinutes(10))
                 .writeTimeout(Duration.ofMinutes(1))
                 .retryOnConnectionFailure(true)
+                // okhttp-sse reads each stream on a dispatcher thread: daemons, and no cap below the concurrency
+                .dispatcher(dispatcher())
                 .build();
+        this.sse = EventSources.createFactory(http);
+    }
+
+    private static Dispatcher dispatcher() {
+        Dispatcher d = new Dispatcher(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "llamagic-bench-stream");
+            t.setDaemon(true);
+            return t;
+        }));
+        d.setMaxRequests(1024);
+        d.setMaxRequestsPerHost(1024);
+        return d;
     }
 
     /**
@@ -129,7 +148,7 @@ public final class BenchRunner {
             t.setDaemon(true);
             return t;
         });
-        List<Call> live = Collections.synchronizedList(new ArrayList<>());
+        List<EventSource> live = Collections.synchronizedList(new ArrayList<>());
         try (GpuSampler sampler = GpuSampler.start(ctx.env());
              Progress bar = ctx.notebook().progress("benchmark " + name, plan.requests(), Progress.Unit.COUNT)) {
             bar.detail("warm-up request");
@@ -155,7 +174,7 @@ public final class BenchRunner {
                     Roofline.bandwidth(gpuNames), modelFile, modelBytes);
         } finally {
             synchronized (live) {
-                live.forEach(Call::cancel);
+                live.forEach(EventSource::cancel);
             }
             pool.shutdownNow();
         }
@@ -164,7 +183,7 @@ public final class BenchRunner {
     private record Timed(BenchResult.Request request, long firstNs, long finalNs) {}
 
     /** Runs {@code concurrency} requests started together; the aggregate is Σ decode tokens ÷ (earliest first token → latest final event). */
-    private BenchResult.Batch runBatch(ExecutorService pool, List<Call> live, BenchSpec target, List<Integer> text,
+    private BenchResult.Batch runBatch(ExecutorService pool, List<EventSource> live, BenchSpec target, List<Integer> text,
                                                int promptTokens, int genTokens, int concurrency, int seq, Progress bar) {
         CountDownLatch ready = new CountDownLatch(concurrency);
         CountDownLatch go = new CountDownLatch(1);
@@ -230,7 +249,21 @@ public final class BenchRunner {
         return out;
     }
 
-    private Timed stream(List<Call> live, BenchSpec target, List<Integer> prompt, int genTokens, int index) throws IOException {
+    /** What a request's stream showed, as its events arrived (System.nanoTime()). */
+    private static final class Seen {
+        long first = -1;
+        int nAtFirst;
+        long fin = -1;
+        long end = -1;
+        JsonNode finalEvent;
+    }
+
+    /**
+     * One streaming request, read by okhttp-sse on OkHttp's dispatcher thread; each event is timed the moment it
+     * arrives. This thread waits for the stream's end.
+     */
+    private Timed stream(List<EventSource> live, BenchSpec target, List<Integer> prompt, int genTokens, int index)
+            throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode p = body.putArray("prompt");
         prompt.forEach(p::add);
@@ -241,45 +274,84 @@ public final class BenchRunner {
         Request.Builder rb = new Request.Builder().url(target.baseUrl() + "/completion")
                 .post(RequestBody.create(JSON.writeValueAsBytes(body), JSON_TYPE));
         auth(rb, target);
-        Call call = http.newCall(rb.build());
-        live.add(call);
+        Seen seen = new Seen();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean[] open = new boolean[1];
         long sent = System.nanoTime();
-        long first = -1;
-        int nAtFirst = 0;
-        long fin = -1;
-        JsonNode finalEvent = null;
-        try (Response r = call.execute()) {
-            if (!r.isSuccessful()) {
-                throw new UserError(target.baseUrl() + "/completion answered HTTP " + r.code() + ": "
-                        + errorMessage(r));
-            }
-            BufferedSource src = r.body().source();
-            SseParser sse = new SseParser();
-            String line;
-            do {
-                line = src.readUtf8Line();
-                String data = line == null ? sse.end() : sse.line(line);
-                if (data == null) continue;
+        EventSource source = sse.newEventSource(rb.build(), new EventSourceListener() {
+            @Override
+            public void onEvent(EventSource s, String id, String type, String data) {
+                if (done.isDone()) return;
                 long now = System.nanoTime();
-                data = data.trim();
-                if (data.equals("[DONE]")) break;
-                JsonNode ev = JSON.readTree(data);
+                if (data.strip().equals("[DONE]")) {
+                    seen.end = now;
+                    done.complete(null);
+                    s.cancel();
+                    return;
+                }
+                JsonNode ev;
+                try {
+                    ev = JSON.readTree(data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
                 if (ev.has("error")) {
                     throw new UserError("the server failed mid-stream: " + ev.path("error").path("message").asText(ev.toString()));
                 }
                 if (ev.path("stop").asBoolean(false)) {
-                    fin = now;
-                    finalEvent = ev;
-                } else if (first < 0 && (ev.path("tokens").size() > 0 || !ev.path("content").asText("").isEmpty())) {
+                    seen.fin = now;
+                    seen.finalEvent = ev;
+                } else if (seen.first < 0 && (ev.path("tokens").size() > 0 || !ev.path("content").asText("").isEmpty())) {
                     // a token event: "tokens" (current llama-server), or text (older builds without "tokens")
-                    first = now;
-                    nAtFirst = ev.path("tokens_predicted").asInt(1);
+                    seen.first = now;
+                    seen.nAtFirst = ev.path("tokens_predicted").asInt(1);
                 }
-            } while (line != null);
+            }
+
+            @Override
+            public void onOpen(EventSource s, Response r) {
+                open[0] = true;
+            }
+
+            @Override
+            public void onClosed(EventSource s) {
+                seen.end = System.nanoTime();
+                done.complete(null);
+            }
+
+            @Override
+            public void onFailure(EventSource s, Throwable t, Response r) {
+                if (open[0] && EventStreams.endedInsideAnEvent(t)) {
+                    onClosed(s);
+                } else if (r != null && !r.isSuccessful()) {
+                    done.completeExceptionally(new UserError(target.baseUrl() + "/completion answered HTTP " + r.code() + ": "
+                            + errorMessage(r)));
+                } else if (t instanceof IllegalStateException && r != null) {
+                    done.completeExceptionally(new UserError(target.baseUrl() + "/completion answered with "
+                            + r.header("Content-Type", "no content type") + ", not an event stream"));
+                } else {
+                    done.completeExceptionally(t instanceof UncheckedIOException u ? u.getCause()
+                            : t != null ? t : new IOException("HTTP " + (r == null ? "?" : r.code())));
+                }
+            }
+        });
+        live.add(source);
+        try {
+            done.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            throw new IOException(c);
         } finally {
-            live.remove(call);
+            source.cancel();
+            live.remove(source);
         }
-        long end = System.nanoTime();
+        long end = seen.end;
+        JsonNode finalEvent = seen.finalEvent;
+        long first = seen.first;
+        int nAtFirst = seen.nAtFirst;
+        long fin = seen.fin;
         if (finalEvent == null) throw new UserError("the server closed a stream without its final event");
         JsonNode t = finalEvent.path("timings");
         BenchResult.Timings timings = new BenchResult.Timings(t.path("cache_n").asInt(), t.path("prompt_n").asInt(),

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llamagic.core.Interrupted;
 import dev.llamagic.core.UserError;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -13,25 +12,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import okhttp3.Call;
 import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.BufferedSource;
+import okhttp3.sse.EventSource;
+import okhttp3.sse.EventSourceListener;
+import okhttp3.sse.EventSources;
 
 /**
  * A client of an OpenAI-compatible {@code /v1/chat/completions} endpoint (llama-server, or any other), always
  * streaming (server-sent events): {@code delta.content} and {@code delta.reasoning_content} go to a
  * {@link Listener} as they arrive, the final {@code timings} and {@code usage} (asked for with
- * {@code stream_options.include_usage}) end up in the {@link ChatResult}. Cancelling (the caller's interrupt)
- * cancels the HTTP call at once: the socket closes and llama-server stops generating.
+ * {@code stream_options.include_usage}) end up in the {@link ChatResult}; okhttp-sse reads the events.
+ * Cancelling (the caller's interrupt) cancels the HTTP call at once: the socket closes and llama-server stops
+ * generating.
  */
 public final class ChatClient {
     private static final MediaType JSON_TYPE = MediaType.get("application/json");
@@ -63,6 +66,12 @@ public final class ChatClient {
                 // llama-server closes idle keep-alive connections after a few seconds: a pooled one would fail
                 // the next chat with "unexpected end of stream"; on loopback a fresh connection costs nothing
                 .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
+                // okhttp-sse reads the stream on the dispatcher's threads: daemons, so they never hold up an exit
+                .dispatcher(new Dispatcher(Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "llamagic-chat-stream");
+                    t.setDaemon(true);
+                    return t;
+                })))
                 .build();
     }
 
@@ -130,12 +139,9 @@ public final class ChatClient {
                 .header("Accept", "text/event-stream")
                 .post(RequestBody.create(body, JSON_TYPE))
                 .build();
-        Call call = http.newCall(httpReq);
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         long start = System.nanoTime();
-        Thread reader = new Thread(() -> read(call, events), "llamagic-chat-stream");
-        reader.setDaemon(true);
-        reader.start();
+        EventSource source = EventSources.createFactory(http).newEventSource(httpReq, new Reader(events));
 
         Accumulator acc = new Accumulator(start);
         try {
@@ -150,10 +156,10 @@ public final class ChatClient {
                 }
             }
         } catch (InterruptedException | Interrupted ie) {
-            call.cancel();
+            source.cancel();
             throw new Interrupted("chat");
         } catch (RuntimeException ex) {
-            call.cancel();
+            source.cancel();
             throw ex;
         }
         acc.finish(listener);
@@ -172,7 +178,7 @@ public final class ChatClient {
         return defaultModel;
     }
 
-    // ---- the reader thread
+    // ---- the stream, read on OkHttp's dispatcher thread
 
     private sealed interface Event permits Chunk, End, Failure {}
 
@@ -182,51 +188,74 @@ public final class ChatClient {
 
     private record Failure(UserError error) implements Event {}
 
-    private void read(Call call, BlockingQueue<Event> events) {
-        try (Response r = call.execute()) {
-            ResponseBody body = r.body();
-            if (!r.isSuccessful()) {
-                String text = body == null ? "" : r.peekBody(8192).string();
-                events.add(new Failure(httpError(r.code(), text)));
-                return;
+    /**
+     * Turns okhttp-sse's callbacks (on OkHttp's dispatcher thread) into events for the caller's thread; each
+     * chunk is timed the moment its event arrives. Stops at {@code [DONE]} or at the first failure.
+     */
+    private final class Reader extends EventSourceListener {
+        private final BlockingQueue<Event> events;
+        private boolean open;
+        private boolean over;
+
+        Reader(BlockingQueue<Event> events) {
+            this.events = events;
+        }
+
+        @Override
+        public void onOpen(EventSource source, Response r) {
+            open = true;
+        }
+
+        @Override
+        public void onEvent(EventSource source, String id, String type, String data) {
+            if (over) return;
+            if (data.strip().equals("[DONE]") || !handle(data, events)) {
+                over = true;
+                events.add(new End());
+                source.cancel();
             }
-            if (body == null) {
-                events.add(new Failure(new UserError(completionsUrl() + " answered with an empty body")));
-                return;
-            }
-            MediaType type = body.contentType();
-            if (type != null && "json".equals(type.subtype())) {
-                // a server that ignored "stream": one JSON completion
-                events.add(new Chunk(JSON.readTree(body.string()), System.nanoTime()));
+        }
+
+        @Override
+        public void onClosed(EventSource source) {
+            events.add(new End());
+        }
+
+        @Override
+        public void onFailure(EventSource source, Throwable t, Response r) {
+            if (over) return; // the cancel after [DONE] or an error event
+            over = true;
+            if (open && EventStreams.endedInsideAnEvent(t)) {
                 events.add(new End());
                 return;
             }
-            BufferedSource src = body.source();
-            SseParser sse = new SseParser();
-            String line;
-            while ((line = src.readUtf8Line()) != null) {
-                String data = sse.line(line);
-                if (data == null) continue;
-                if (data.strip().equals("[DONE]")) break;
-                if (!handle(data, events)) return;
+            try {
+                events.add(failure(t, r));
+            } catch (IOException | RuntimeException e) {
+                events.add(new Failure(new UserError("bad answer from " + completionsUrl() + ": " + e.getMessage())));
             }
-            String last = sse.end();
-            if (last != null && !last.strip().equals("[DONE]") && !handle(last, events)) return;
-            events.add(new End());
-        } catch (InterruptedIOException e) {
-            events.add(new Failure(new Interrupted("chat")));
-        } catch (IOException e) {
-            if (call.isCanceled()) {
-                events.add(new Failure(new Interrupted("chat")));
-            } else {
-                events.add(new Failure(unreachable(e)));
+        }
+
+        private Event failure(Throwable t, Response r) throws IOException {
+            if (r != null && !r.isSuccessful()) return new Failure(httpError(r.code(), r.peekBody(8192).string()));
+            ResponseBody body = r == null ? null : r.body();
+            MediaType type = body == null ? null : body.contentType();
+            if (t instanceof IllegalStateException && type != null && "json".equals(type.subtype())) {
+                // a server that ignored "stream": one JSON completion
+                events.add(new Chunk(JSON.readTree(body.string()), System.nanoTime()));
+                return new End();
             }
-        } catch (RuntimeException e) {
-            events.add(new Failure(new UserError("bad answer from " + completionsUrl() + ": " + e.getMessage())));
+            if (t instanceof IllegalStateException && r != null) {
+                return new Failure(new UserError(completionsUrl() + " answered with " + (type == null ? "no content type" : type)
+                        + ", not an event stream"));
+            }
+            if (t instanceof IOException e) return new Failure(unreachable(e));
+            return new Failure(new UserError("bad answer from " + completionsUrl() + ": "
+                    + (t == null ? "HTTP " + (r == null ? "?" : r.code()) : t.getMessage())));
         }
     }
 
-    private boolean handle(String data, BlockingQueue<Event> events) throws IOException {
+    private boolean handle(String data, BlockingQueue<Event> events) {
         long now = System.nanoTime();
         JsonNode j;
         try {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,11 @@ class BenchRunnerTest {
     private HttpServer server;
     /** What the scripted server's /props says its model file is. */
     private String modelPath = "";
+    /** What the scripted server's /props says its parallel slots are. */
+    private int slots = 2;
+    /** Streams in progress on the scripted server, and the most at once. */
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger mostActive = new AtomicInteger();
 
     @TempDir
     Path home;
@@ -51,7 +57,7 @@ class BenchRunnerTest {
 
     private String start(Script script) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/props", ex -> reply(ex, "{\"total_slots\":2,\"default_generation_settings\":{\"n_ctx\":4096},"
+        server.createContext("/props", ex -> reply(ex, "{\"total_slots\":" + slots + ",\"default_generation_settings\":{\"n_ctx\":4096},"
                 + "\"model_path\":\"" + modelPath + "\",\"model_alias\":\"scripted\",\"build_info\":\"test\"}"));
         server.createContext("/tokenize", ex -> {
             StringBuilder ids = new StringBuilder();
@@ -72,12 +78,13 @@ class BenchRunnerTest {
         ex.close();
     }
 
-    private static void stream(HttpExchange ex, Script script) throws IOException {
+    private void stream(HttpExchange ex, Script script) throws IOException {
         JsonNode req = JSON.readTree(ex.getRequestBody());
         int n = req.path("n_predict").asInt();
         int promptN = req.path("prompt").size();
         ex.getResponseHeaders().add("Content-Type", "text/event-stream");
         ex.sendResponseHeaders(200, 0);
+        mostActive.accumulateAndGet(active.incrementAndGet(), Math::max);
         try (OutputStream out = ex.getResponseBody()) {
             sleep(TTFT_MS);
             long genStart = System.nanoTime();
@@ -93,6 +100,8 @@ class BenchRunnerTest {
                     + promptN + ",\"prompt_ms\":" + TTFT_MS + ",\"prompt_per_second\":" + promptN * 1000.0 / TTFT_MS
                     + ",\"predicted_n\":" + n + ",\"predicted_ms\":" + predictedMs + ",\"predicted_per_second\":"
                     + (n - 1) * 1000.0 / predictedMs + "}}");
+        } finally {
+            active.decrementAndGet();
         }
     }
 
@@ -114,9 +123,13 @@ class BenchRunnerTest {
     }
 
     private BenchResult bench(Script script, String serverName) throws IOException {
+        return bench(script, serverName, List.of(1, 2));
+    }
+
+    private BenchResult bench(Script script, String serverName, List<Integer> concurrency) throws IOException {
         String url = start(script);
         Context ctx = new Context(new RecordingNotebook(), Map.of("LLAMAGIC_HOME", home.toString(), "PATH", ""), "test", null);
-        Workload w = new Workload("test", List.of(16), List.of(GEN), List.of(1, 2), 1);
+        Workload w = new Workload("test", List.of(16), List.of(GEN), concurrency, 1);
         return BenchRunner.run(ctx, BenchSpec.builder(url).server(serverName).workload(w).build());
     }
 
@@ -147,6 +160,19 @@ class BenchRunnerTest {
         assertEquals(2, pair.requests().size());
         double one = (GEN - 1) * 1000.0 / decode;
         assertTrue(pair.aggregateDecodeTps() > 1.2 * one && pair.aggregateDecodeTps() <= 2 * one, pair.toString());
+    }
+
+    @Test
+    void manyRequestsStreamTogether() throws IOException {
+        // more than OkHttp's default of 5 requests per host: none of them may wait for another to finish
+        slots = 8;
+        BenchResult r = bench(new Script(1, false), null, List.of(8));
+        assertEquals(8, mostActive.get());
+        BenchResult.Batch batch = r.cases().get(0).batches().get(0);
+        assertEquals(8, batch.requests().size());
+        for (BenchResult.Request q : batch.requests()) {
+            assertTrue(q.ttftMs() >= TTFT_MS && q.ttftMs() < TTFT_MS + 300, q.toString());
+        }
     }
 
     @Test

@@ -210,6 +210,64 @@ class ChatClientTest {
         assertEquals("the server stopped with an error: context overflow", e.getMessage());
     }
 
+    private static void raw(HttpExchange ex, String contentType, int code, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        if (contentType != null) ex.getResponseHeaders().add("Content-Type", contentType);
+        ex.sendResponseHeaders(code, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    @Test
+    void theEventStreamIsReadAsTheStandardSays() throws Exception {
+        // comments, other fields, an event's data over two lines (one without the space), CRLF line endings,
+        // llama-server's "error:" field (not data), and nothing after [DONE]
+        String url = start(ex -> raw(ex, "text/event-stream; charset=utf-8", 200,
+                ": keep-alive\n\nevent: message\nid: 7\ndata: {\"choices\":[{\"delta\":\ndata:{\"content\":\"one \"}}]}\n\n"
+                        + "retry: 100\r\ndata: {\"choices\":[{\"delta\":{\"content\":\"two\"}}]}\r\n\r\n"
+                        + "error: {\"message\":\"not data\"}\n\n"
+                        + "data: [DONE]\n\ndata: {\"choices\":[{\"delta\":{\"content\":\" after\"}}]}\n\n"));
+        ChatResult r = new ChatClient(url, null).chat("hi");
+        assertEquals("one two", r.text());
+        assertEquals(2, r.chunks());
+    }
+
+    @Test
+    void anUnterminatedLastEventIsDropped() throws Exception {
+        // the SSE standard: an event the server did not end with a blank line is discarded
+        String url = start(ex -> raw(ex, "text/event-stream", 200,
+                "data: {\"choices\":[{\"delta\":{\"content\":\"kept\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"lost\"}}]}"));
+        assertEquals("kept", new ChatClient(url, null).chat("hi").text());
+    }
+
+    @Test
+    void aServerThatIgnoresStreamingAnswersInOnePiece() throws Exception {
+        String url = start(ex -> raw(ex, "application/json", 200,
+                "{\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"whole\"},\"finish_reason\":\"stop\"}],"
+                        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}"));
+        ChatResult r = new ChatClient(url, null).chat("hi");
+        assertEquals("whole", r.text());
+        assertEquals("stop", r.finishReason());
+        assertEquals(3, r.promptTokenCount());
+    }
+
+    @Test
+    void aBadRequestSaysTheServersMessageInOneLine() throws Exception {
+        String url = start(ex -> raw(ex, "application/json", 400,
+                "{\"error\":{\"code\":400,\"message\":\"the request exceeds the available context size, try increasing it\","
+                        + "\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":5000,\"n_ctx\":4096}}"));
+        UserError e = assertThrows(UserError.class, () -> new ChatClient(url, null).chat("hi"));
+        assertEquals(url + "/v1 answered 400: the request exceeds the available context size, try increasing it",
+                e.getMessage());
+    }
+
+    @Test
+    void somethingElseThanAnEventStreamIsSaid() throws Exception {
+        String url = start(ex -> raw(ex, "text/html", 200, "<html>a proxy's page</html>"));
+        UserError e = assertThrows(UserError.class, () -> new ChatClient(url, null).chat("hi"));
+        assertEquals(url + "/v1/chat/completions answered with text/html, not an event stream", e.getMessage());
+    }
+
     @Test
     void nobodyListening() throws Exception {
         int port;
