@@ -252,8 +252,8 @@ def test_stop_with_yes_stops_and_saves_the_image(dsw, fake):
 def test_api_errors_are_one_line_each_with_the_request_id(dsw, fake):
     forbidden = one_line_error(dsw.execute("%dsw info --instance dsw-forbidden"))
     assert re.search(r"%dsw info: access denied \(HTTP 403 Forbidden\.RAM\): the credentials from env "
-                     r"ALIBABA_CLOUD_ACCESS_KEY_ID lack paidsw:GetInstance; grant it in a RAM policy \(README, section "
-                     r"%dsw\); request id [0-9A-F-]{36}$", forbidden), forbidden
+                     r"ALIBABA_CLOUD_ACCESS_KEY_ID lack paidsw:GetInstance; grant it in a RAM policy \(the README's DSW section "
+                     r"has one\); request id [0-9A-F-]{36}$", forbidden), forbidden
     snap = one_line_error(dsw.execute("%dsw --instance dsw-forbidden snapshot --name x1"))
     assert "lack paidsw:CreateInstanceSnapshot" in snap
     missing = one_line_error(dsw.execute("%dsw snapshots --instance dsw-nope"))

@@ -69,7 +69,9 @@ final class Spellings {
                     if (bare.length() >= 3 && nb.startsWith(bare)) d = Math.min(d, 1);
                     return new Scored(n, d);
                 })
-                .filter(s -> s.distance() <= Math.max(1, Math.min(3, bare.length() / 3)))
+                // a flag of three letters or fewer is only ever a prefix match: one letter off a short flag is
+                // another word (--gpu is not --cpu)
+                .filter(s -> s.distance() <= (bare.length() <= 3 ? 0 : Math.max(1, Math.min(3, bare.length() / 3))))
                 .min(Comparator.comparingInt(Scored::distance).thenComparing(Scored::name))
                 .map(Scored::name);
     }

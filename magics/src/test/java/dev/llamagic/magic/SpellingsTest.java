@@ -52,6 +52,7 @@ class SpellingsTest {
         assertEquals(Optional.of("--local_dir"), Spellings.nearest(cl, "--local"));
         assertEquals(Optional.of("--max-workers"), Spellings.nearest(cl, "--max-worker=3"));
         assertEquals(Optional.empty(), Spellings.nearest(cl, "--bogus"));
+        assertEquals(Optional.empty(), Spellings.nearest(cl, "--fb"), "one letter off a short flag is another word");
     }
 
     private Context ctx() {
