@@ -101,7 +101,8 @@ public final class DswClient {
 
     /** GetInstance: {@code GET /api/v2/instances/{InstanceId}}. */
     public DswInstance instance() {
-        return DswInstance.from(call("GetInstance", "GET", instancePath(""), null, null));
+        return DswInstance.from(Fields.require("GetInstance", call("GetInstance", "GET", instancePath(""), null, null),
+                "InstanceId", "Status"));
     }
 
     /** ListInstances: {@code GET /api/v2/instances}, every page, in the workspace when one is known. */
@@ -113,7 +114,7 @@ public final class DswClient {
             q.put("PageSize", "100");
             if (settings.workspaceId() != null) q.put("WorkspaceId", settings.workspaceId());
             Map<String, ?> body = call("ListInstances", "GET", "/api/v2/instances", q, null);
-            List<Map<String, ?>> items = Fields.list(body, "Instances");
+            List<Map<String, ?>> items = Fields.requireList("ListInstances", body, "Instances", "InstanceId");
             items.forEach(m -> all.add(DswInstance.from(m)));
             Long total = Fields.num(body, "TotalCount");
             if (items.isEmpty() || total == null || all.size() >= total) break;
@@ -143,8 +144,8 @@ public final class DswClient {
 
     /** GetInstanceSnapshot: {@code GET /api/v2/instances/{InstanceId}/snapshots/{SnapshotId}}. */
     public DswSnapshot snapshot(String snapshotId) {
-        return DswSnapshot.from(call("GetInstanceSnapshot", "GET",
-                instancePath("/snapshots/" + encode(snapshotId)), null, null));
+        return DswSnapshot.from(Fields.require("GetInstanceSnapshot", call("GetInstanceSnapshot", "GET",
+                instancePath("/snapshots/" + encode(snapshotId)), null, null), "SnapshotId", "Status"));
     }
 
     /** ListInstanceSnapshot: {@code GET /api/v2/instances/{InstanceId}/snapshots}, newest first. */
@@ -155,7 +156,8 @@ public final class DswClient {
         q.put("SortBy", "GmtCreateTime");
         q.put("Order", "DESC");
         Map<String, ?> body = call("ListInstanceSnapshot", "GET", instancePath("/snapshots"), q, null);
-        return Fields.list(body, "Snapshots").stream().map(DswSnapshot::from).toList();
+        return Fields.requireList("ListInstanceSnapshot", body, "Snapshots", "SnapshotId").stream()
+                .map(DswSnapshot::from).toList();
     }
 
     /** StopInstance: {@code PUT /api/v2/instances/{InstanceId}/stop?SaveImage=...}; returns the request id. */
@@ -168,7 +170,12 @@ public final class DswClient {
     /** GetInstanceShutdownTimer: {@code GET /api/v2/instances/{InstanceId}/shutdowntimer}; null when none is set. */
     public DswTimer timer() {
         try {
-            return DswTimer.from(call("GetInstanceShutdownTimer", "GET", instancePath("/shutdowntimer"), null, null));
+            Map<String, ?> body = call("GetInstanceShutdownTimer", "GET", instancePath("/shutdowntimer"), null, null);
+            if (Fields.str(body, "InstanceId") == null && Fields.str(body, "DueTime") == null
+                    && Fields.num(body, "RemainingTimeInMs") == null) {
+                throw Fields.unexpected("GetInstanceShutdownTimer", "without InstanceId/DueTime/RemainingTimeInMs", body);
+            }
+            return DswTimer.from(body);
         } catch (ApiFailure e) {
             // no timer set answers "not found" for the timer, not for the instance: GetInstance tells them apart
             if (e.error.kind() == DswApiError.Kind.NOT_FOUND) return instance().timer();
@@ -244,8 +251,12 @@ public final class DswClient {
         try {
             Map<String, ?> answer = api.callApi(params, request, runtime);
             Object b = answer == null ? null : answer.get("body");
-            @SuppressWarnings("unchecked")
-            Map<String, ?> m = b instanceof Map<?, ?> map ? (Map<String, ?>) map : Map.of();
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (b instanceof Map<?, ?> map) map.forEach((k, v) -> m.put(String.valueOf(k), v));
+            Object headers = answer == null ? null : answer.get("headers");
+            if (Fields.str(m, "RequestId") == null && headers instanceof Map<?, ?> h && h.get("x-acs-request-id") != null) {
+                m.put("RequestId", h.get("x-acs-request-id"));
+            }
             return m;
         } catch (TeaException e) {
             if (e.getData() == null && e.getStatusCode() == null && "InvalidCredentials".equals(e.getCode())) {
@@ -264,6 +275,11 @@ public final class DswClient {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) root = root.getCause();
             if (root instanceof IOException io) throw new UserError(unreachable(io), e);
+            if (root.getClass().getSimpleName().equals("TeaUtilException")) {
+                // the SDK reads the body as a JSON object; an array, a string or a number fails there
+                throw new UserError("the DSW API answered " + action + " with something other than a JSON object:"
+                        + " unexpected response shape", e);
+            }
             throw new UserError(action + " failed: the answer from " + settings.endpoint()
                     + " was not what the DSW API sends (" + root.getClass().getSimpleName() + ")", e);
         }

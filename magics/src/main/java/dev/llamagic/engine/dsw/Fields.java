@@ -10,7 +10,7 @@ final class Fields {
     static String str(Map<String, ?> m, String key) {
         if (m == null) return null;
         Object v = m.get(key);
-        if (v == null) return null;
+        if (v == null || v instanceof Map<?, ?> || v instanceof java.util.Collection<?>) return null;
         if (v instanceof Number n) {
             double d = n.doubleValue();
             if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
@@ -55,6 +55,41 @@ final class Fields {
         if (m == null) return List.of();
         Object v = m.get(key);
         if (!(v instanceof List<?> l)) return List.of();
-        return l.stream().filter(e -> e != null).map(String::valueOf).toList();
+        return l.stream().filter(e -> e != null && !(e instanceof Map<?, ?>) && !(e instanceof java.util.Collection<?>))
+                .map(String::valueOf).toList();
+    }
+
+    /**
+     * The answer to {@code action} when it has every one of {@code required} as a scalar; otherwise one line naming
+     * what it lacks. A body that was not a JSON object arrives here empty.
+     */
+    static Map<String, ?> require(String action, Map<String, ?> body, String... required) {
+        List<String> missing = new java.util.ArrayList<>();
+        for (String key : required) {
+            if (str(body, key) == null) missing.add(key);
+        }
+        if (!missing.isEmpty()) throw unexpected(action, "without " + String.join("/", missing), body);
+        return body;
+    }
+
+    /** The items of a list {@code key} in the answer to {@code action}; one line when it is not a list of objects. */
+    static List<Map<String, ?>> requireList(String action, Map<String, ?> body, String key, String... requiredInItems) {
+        Object v = body == null ? null : body.get(key);
+        if (!(v instanceof List<?> l)) throw unexpected(action, "without a list of " + key, body);
+        List<Map<String, ?>> items = list(body, key);
+        if (items.size() != l.size()) throw unexpected(action, "with " + key + " that are not all objects", body);
+        for (Map<String, ?> item : items) {
+            for (String r : requiredInItems) {
+                if (str(item, r) == null) throw unexpected(action, "with an item of " + key + " without " + r, body);
+            }
+        }
+        return items;
+    }
+
+    static dev.llamagic.core.UserError unexpected(String action, String what, Map<String, ?> body) {
+        String rid = str(body, "RequestId");
+        if (rid != null && (rid.length() > 80 || !rid.matches("[\\w.:-]+"))) rid = null;
+        return new dev.llamagic.core.UserError("the DSW API answered " + action + " " + what
+                + ": unexpected response shape" + (rid == null ? "" : "; request id " + rid));
     }
 }

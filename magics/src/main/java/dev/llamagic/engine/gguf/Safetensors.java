@@ -84,15 +84,32 @@ public final class Safetensors {
             } catch (JsonProcessingException e) {
                 throw new UserError(index + " is not valid JSON (" + firstLine(e.getOriginalMessage()) + ")");
             }
-            JsonNode map = root.path("weight_map");
-            if (!map.isObject() || map.isEmpty()) throw new UserError(index + " has no weight_map");
+            JsonNode map = root == null ? null : root.path("weight_map");
+            if (map == null || !map.isObject() || map.isEmpty()) throw new UserError(index + " has no weight_map");
             Set<String> names = new LinkedHashSet<>();
-            for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) names.add(it.next().asText());
+            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) {
+                    throw new UserError(index + " names no shard file for tensor " + shown(e.getKey())
+                            + " (its weight_map entry is " + e.getValue().getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+                            + ", not a file name): refusing it");
+                }
+                names.add(e.getValue().asText());
+            }
+            Path realDir = dir.toRealPath();
             List<Path> files = new ArrayList<>();
             for (String n : names.stream().sorted().toList()) {
+                if (!plainFileName(n)) {
+                    throw new UserError(index + " names " + shown(n) + " as a shard, which is not a plain file name"
+                            + " inside the model directory: refusing it");
+                }
                 Path f = dir.resolve(n);
                 if (!Files.isRegularFile(f)) {
                     throw new UserError(dir + " misses " + n + " (listed in model.safetensors.index.json): download it again");
+                }
+                if (!f.toRealPath().startsWith(realDir)) {
+                    throw new UserError(index + " names " + shown(n) + " as a shard, which is a link leading out of"
+                            + " the model directory: refusing it");
                 }
                 files.add(f);
             }
@@ -165,25 +182,38 @@ public final class Safetensors {
             JsonNode t = e.getValue();
             JsonNode offs = t.path("data_offsets");
             if (!t.path("dtype").isTextual() || !t.path("shape").isArray() || !offs.isArray() || offs.size() != 2) {
-                throw new UserError(fn + " has a corrupt safetensors header (tensor " + name + " lacks dtype, shape or data_offsets)");
+                throw new UserError(fn + " has a corrupt safetensors header (tensor " + plain(name) + " lacks dtype, shape or data_offsets)");
             }
             String dtype = t.get("dtype").asText();
             if (!dtype.equals("F32") && !dtype.equals("F16") && !dtype.equals("BF16")) {
-                throw new ConvertError(ConvertError.Reason.DTYPE, "tensor " + name + " in " + fn + " has dtype " + dtype
+                throw new ConvertError(ConvertError.Reason.DTYPE, "tensor " + plain(name) + " in " + fn + " has dtype " + plain(dtype)
                         + ", which llamagic does not convert (F32, F16 and BF16 only{advice})");
             }
+            String what = fn + " has a corrupt safetensors header (";
             long[] shape = new long[t.get("shape").size()];
             long elements = 1;
             for (int i = 0; i < shape.length; i++) {
-                shape[i] = t.get("shape").get(i).asLong(-1);
-                if (shape[i] < 0) throw new UserError(fn + " has a corrupt safetensors header (bad shape of " + name + ")");
-                elements *= shape[i];
+                JsonNode d = t.get("shape").get(i);
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+                    throw new UserError(what + "bad shape of " + shown(name) + ")");
+                }
+                shape[i] = d.asLong();
+                try {
+                    elements = Math.multiplyExact(elements, shape[i]);
+                } catch (ArithmeticException overflow) {
+                    throw new UserError(what + "the shape of " + shown(name) + " has more than 2^63 elements)");
+                }
             }
-            long begin = offs.get(0).asLong(-1);
-            long end = offs.get(1).asLong(-1);
+            JsonNode b0 = offs.get(0), b1 = offs.get(1);
+            if (!b0.isIntegralNumber() || !b1.isIntegralNumber() || !b0.canConvertToLong() || !b1.canConvertToLong()
+                    || b0.asLong() < 0 || b1.asLong() < b0.asLong()) {
+                throw new UserError(what + "data_offsets of " + shown(name) + " are not two ascending whole numbers)");
+            }
+            long begin = b0.asLong();
+            long end = b1.asLong();
             int es = dtype.equals("F32") ? 4 : 2;
-            if (begin < 0 || end < begin || end - begin != elements * es) {
-                throw new UserError(fn + " has a corrupt safetensors header (data_offsets of " + name + " do not match its shape)");
+            if (elements > Long.MAX_VALUE / es || end - begin != elements * es) {
+                throw new UserError(fn + " has a corrupt safetensors header (data_offsets of " + plain(name) + " do not match its shape)");
             }
             if (end > dataLen) {
                 throw new UserError(fn + " is truncated: tensor " + name + " ends at byte " + (dataStart + end)
@@ -191,7 +221,47 @@ public final class Safetensors {
             }
             out.put(name, new Tensor(name, dtype, shape, file, dataStart + begin, end - begin));
         }
+        List<Tensor> byOffset = new ArrayList<>(out.values());
+        byOffset.sort(java.util.Comparator.comparingLong(Tensor::offset).thenComparingLong(Tensor::length));
+        for (int i = 1; i < byOffset.size(); i++) {
+            Tensor prev = byOffset.get(i - 1), cur = byOffset.get(i);
+            if (cur.offset() < prev.offset() + prev.length()) {
+                throw new UserError(fn + " has a corrupt safetensors header (the data of " + shown(prev.name()) + " and "
+                        + shown(cur.name()) + " overlap)");
+            }
+        }
         return new ArrayList<>(out.values());
+    }
+
+    /** A shard name as an index may give it: one plain file name, nothing that leads elsewhere. */
+    static boolean plainFileName(String n) {
+        if (n.isEmpty() || n.length() > 255 || n.equals(".") || n.equals("..")) return false;
+        for (int i = 0; i < n.length(); i++) {
+            char c = n.charAt(i);
+            if (c == '/' || c == '\\' || c == ':' || c < 0x20 || c == 0x7f) return false;
+        }
+        return true;
+    }
+
+    /** A name from a file, quoted, shortened and with control characters escaped, for a one-line message. */
+    static String shown(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length() && i < 120; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '"' || Character.isSurrogate(c) || c == 0x2028 || c == 0x2029 || c == 0x85) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (s.length() > 120) b.append("...");
+        return b.append('"').toString();
+    }
+
+    /** The name as is when it is printable on one line, else {@link #shown}. */
+    static String plain(String s) {
+        String q = shown(s);
+        return q.length() == s.length() + 2 && q.substring(1, q.length() - 1).equals(s) ? s : q;
     }
 
     static void readFully(FileChannel ch, ByteBuffer dst, long pos) throws IOException {

@@ -124,17 +124,45 @@ public final class ModelScopeClient {
         HttpUrl.Builder u = model(owner, name).addPathSegments("repo/files")
                 .addQueryParameter("Revision", revision).addQueryParameter("Recursive", "True");
         if (root != null) u.addQueryParameter("Root", root);
-        JsonNode data = getData(u.build(), owner + "/" + name, true);
+        return parseListing(getData(u.build(), owner + "/" + name, true), owner + "/" + name);
+    }
+
+    /**
+     * The files of a listing's {@code Data}: entries of another shape, and Sha256 values that are not 64 hex digits,
+     * are refused in one line (paths and sizes are judged by {@link DownloadPlan}).
+     */
+    static List<RepoFile> parseListing(JsonNode data, String repo) {
+        if (data.isMissingNode() || data.isNull()) data = JSON.createObjectNode();
+        if (!data.isObject()) throw shape(repo, "its Data is not an object");
+        JsonNode files = data.path("Files");
+        if (!files.isMissingNode() && !files.isNull() && !files.isArray()) throw shape(repo, "its Files is not a list");
         List<RepoFile> out = new ArrayList<>();
-        for (JsonNode f : data.path("Files")) {
+        for (JsonNode f : files) {
+            if (!f.isObject()) throw shape(repo, "an entry of Files is not an object");
             if ("tree".equals(f.path("Type").asText())) continue;
             String fname = f.path("Name").asText();
             if (fname.equals(".gitignore") || fname.equals(".gitattributes")) continue;
-            String sha = f.path("Sha256").isTextual() ? f.path("Sha256").asText().toLowerCase(Locale.ROOT) : null;
-            out.add(new RepoFile(f.path("Path").asText(), size(f.path("Size")), sha == null || sha.isBlank() ? null : sha,
-                    f.path("Revision").asText("")));
+            String path = f.path("Path").isTextual() ? f.path("Path").asText() : "";
+            JsonNode s = f.path("Sha256");
+            String sha = null;
+            if (s.isTextual() && !s.asText().isBlank()) {
+                sha = s.asText().strip().toLowerCase(Locale.ROOT);
+                if (!sha.matches("[0-9a-f]{64}")) {
+                    throw new HubException(0, "refusing to download " + repo + ": the hub lists a file '"
+                            + DownloadPlan.printable(path) + "' whose Sha256 is not 64 hex digits");
+                }
+            } else if (!s.isMissingNode() && !s.isNull() && !s.isTextual()) {
+                throw new HubException(0, "refusing to download " + repo + ": the hub lists a file '"
+                        + DownloadPlan.printable(path) + "' whose Sha256 is not text");
+            }
+            JsonNode rev = f.path("Revision");
+            out.add(new RepoFile(path, size(f.path("Size")), sha, rev.isValueNode() && !rev.isNull() ? rev.asText() : ""));
         }
         return out;
+    }
+
+    private static HubException shape(String repo, String what) {
+        return new HubException(0, "the hub answered the file listing of " + repo + " in an unexpected shape (" + what + ")");
     }
 
     /** A listed Size: the number, or {@link RepoFile#UNREADABLE_SIZE} when it is missing or not a whole number. */
