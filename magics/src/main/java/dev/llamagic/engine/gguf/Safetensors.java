@@ -97,6 +97,11 @@ public final class Safetensors {
                 names.add(e.getValue().asText());
             }
             Path realDir = dir.toRealPath();
+            // a Hugging Face cache keeps a revision's files as links from snapshots/<rev>/ into the repo's blobs/:
+            // links within the repo's cache folder are the layout, not an escape
+            Path inside = realDir.getParent() != null && realDir.getParent().getFileName() != null
+                    && realDir.getParent().getFileName().toString().equals("snapshots") && realDir.getParent().getParent() != null
+                    ? realDir.getParent().getParent() : realDir;
             List<Path> files = new ArrayList<>();
             for (String n : names.stream().sorted().toList()) {
                 if (!plainFileName(n)) {
@@ -107,7 +112,7 @@ public final class Safetensors {
                 if (!Files.isRegularFile(f)) {
                     throw new UserError(dir + " misses " + n + " (listed in model.safetensors.index.json): download it again");
                 }
-                if (!f.toRealPath().startsWith(realDir)) {
+                if (!f.toRealPath().startsWith(inside)) {
                     throw new UserError(index + " names " + shown(n) + " as a shard, which is a link leading out of"
                             + " the model directory: refusing it");
                 }

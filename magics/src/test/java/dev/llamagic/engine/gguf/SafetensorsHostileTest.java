@@ -132,6 +132,17 @@ class SafetensorsHostileTest {
     }
 
     @Test
+    void aHuggingFaceCacheSnapshotWhoseLinksStayInTheRepoIsRead() throws Exception {
+        Path repo = Files.createDirectories(dir.resolve("models--o--n"));
+        Path blob = Files.write(Files.createDirectories(repo.resolve("blobs")).resolve("abc123"), st(GOOD, 24));
+        Path snap = Files.createDirectories(repo.resolve("snapshots").resolve("rev1"));
+        Files.createSymbolicLink(snap.resolve("model.safetensors"), blob);
+        Files.writeString(snap.resolve("model.safetensors.index.json"),
+                "{\"weight_map\":{\"a\":\"model.safetensors\",\"b\":\"model.safetensors\"}}");
+        assertEquals(2, Safetensors.open(snap).tensors().size());
+    }
+
+    @Test
     void randomHeadersAreReadOrRefusedInOneLine() throws Exception {
         byte[] good = st(GOOD, 24);
         Random r = new Random(20261203);
