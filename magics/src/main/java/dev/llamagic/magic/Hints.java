@@ -26,6 +26,10 @@ final class Hints {
             case "build-target" -> " (build it with %build-llama --target " + arg + ")";
             case "dsw-instance" -> " or pass --instance dsw-...; %dsw list shows the instances";
             case "dsw-snapshots" -> " (%dsw snapshots shows it)";
+            case "dsw-outside" -> ": pass --region (and --instance dsw-...) and provide Alibaba Cloud credentials";
+            case "dsw-region" -> " or pass --region / --endpoint";
+            case "dsw-endpoint" -> ", or check --endpoint";
+            case "dsw-region-endpoint" -> ", or a wrong --region / --endpoint";
             default -> "";
         };
     }

@@ -61,12 +61,11 @@ public final class DswClient {
      */
     public static DswClient connect(Context ctx, DswSettings settings) {
         if (settings.endpoint() == null && settings.instanceId() == null) {
-            throw new UserError("not inside a PAI-DSW instance (neither DSW_INSTANCE_ID nor REGION is set):"
-                    + " pass --region (and --instance dsw-...) and provide Alibaba Cloud credentials");
+            throw new UserError("not inside a PAI-DSW instance (neither DSW_INSTANCE_ID nor REGION is set)").hint("dsw-outside");
         }
         if (settings.endpoint() == null) {
-            throw new UserError("no region known: set REGION (e.g. cn-hangzhou, as PAI-DSW does inside an"
-                    + " instance) or pass --region / --endpoint");
+            throw new UserError("no region known: set REGION (e.g. cn-hangzhou, as PAI-DSW does inside an instance)")
+                    .hint("dsw-region");
         }
         DswCredentials credentials = DswCredentials.find(ctx);
         return connect(settings, credentials);
@@ -265,7 +264,7 @@ public final class DswClient {
             DswApiError err = DswApiError.from(action, e.getStatusCode(), e.getCode(), e.getData());
             throw new ApiFailure(err.describe(settings.instanceId(), settings.region(), source), err, e);
         } catch (TeaUnretryableException e) {
-            throw new UserError(unreachable(e.getCause()), e.getCause());
+            throw unreachable(e.getCause());
         } catch (CredentialException e) {
             throw new UserError("the credentials from " + source + " failed: "
                     + DswCredentials.redact(e.getMessage()));
@@ -274,7 +273,7 @@ public final class DswClient {
         } catch (Exception e) {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            if (root instanceof IOException io) throw new UserError(unreachable(io), e);
+            if (root instanceof IOException io) throw unreachable(io);
             if (root.getClass().getSimpleName().equals("TeaUtilException")) {
                 // the SDK reads the body as a JSON object; an array, a string or a number fails there
                 throw new UserError("the DSW API answered " + action + " with something other than a JSON object:"
@@ -285,23 +284,25 @@ public final class DswClient {
         }
     }
 
-    private String unreachable(Throwable cause) {
+    /** The API could not be reached; the hint lets the magic name its options for the endpoint and region. */
+    private UserError unreachable(Throwable cause) {
         String where = settings.endpoint();
         while (cause != null && cause.getCause() != null && cause.getCause() != cause
                 && !(cause instanceof IOException)) {
             cause = cause.getCause();
         }
         if (cause instanceof SocketTimeoutException || cause instanceof InterruptedIOException) {
-            return "no answer from " + where + " within " + READ_TIMEOUT.toSeconds() + " s; try again, or check --endpoint";
+            return new UserError("no answer from " + where + " within " + READ_TIMEOUT.toSeconds() + " s; try again", cause)
+                    .hint("dsw-endpoint");
         }
         if (cause instanceof UnknownHostException) {
-            return "cannot resolve " + where + ": no network to Alibaba Cloud here, or a wrong --region / --endpoint";
+            return new UserError("cannot resolve " + where + ": no network to Alibaba Cloud here", cause).hint("dsw-region-endpoint");
         }
         if (cause instanceof ConnectException) {
-            return "cannot connect to " + where + ": no network to Alibaba Cloud here, or a wrong --region / --endpoint";
+            return new UserError("cannot connect to " + where + ": no network to Alibaba Cloud here", cause).hint("dsw-region-endpoint");
         }
         String why = cause == null ? "" : cause.getClass().getSimpleName()
                 + (cause.getMessage() == null ? "" : ": " + DswCredentials.redact(cause.getMessage()));
-        return "cannot reach " + where + " (" + why + ")";
+        return new UserError("cannot reach " + where + " (" + why + ")", cause);
     }
 }
