@@ -6,7 +6,6 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.util.Locale;
 import javax.net.ssl.SSLException;
 
 /** Why a network call failed, in words a user can act on (Java's own messages are often just a host name). */
@@ -25,7 +24,7 @@ public final class NetErrors {
             if (t instanceof InterruptedIOException) return "interrupted";
         }
         String m = firstLine(e.getMessage());
-        return m.isEmpty() ? e.getClass().getSimpleName() : m.toLowerCase(Locale.ROOT).equals(m) ? m : m;
+        return m.isEmpty() ? e.getClass().getSimpleName() : m;
     }
 
     private static String firstLine(String s) {
