@@ -30,6 +30,10 @@ final class Hints {
             case "dsw-region" -> " or pass --region / --endpoint";
             case "dsw-endpoint" -> ", or check --endpoint";
             case "dsw-region-endpoint" -> ", or a wrong --region / --endpoint";
+            case "eas-region" -> " or pass --region";
+            case "eas-endpoint" -> ", or check --region / --endpoint";
+            case "eas-storage" -> " (--oss oss://bucket/dir/ or --nas server:/dir)";
+            case "eas-status" -> " (%eas status " + arg + " shows it)";
             default -> "";
         };
     }

@@ -391,7 +391,8 @@ public final class BenchRunner {
     }
 
     private void auth(Request.Builder rb, BenchSpec target) {
-        if (target.apiKey() != null && !target.apiKey().isBlank()) rb.header("Authorization", "Bearer " + target.apiKey());
+        if (target.authorization() != null) rb.header("Authorization", target.authorization());
+        else if (target.apiKey() != null && !target.apiKey().isBlank()) rb.header("Authorization", "Bearer " + target.apiKey());
     }
 
     /** {@code /props}, waiting while the server answers 503 (model loading). */

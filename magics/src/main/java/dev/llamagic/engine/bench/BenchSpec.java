@@ -11,6 +11,7 @@ import java.util.List;
 public final class BenchSpec {
     private final String baseUrl;
     private final String apiKey;
+    private final String authorization;
     private final String server;
     private final Path modelFile;
     private final Long pid;
@@ -23,6 +24,7 @@ public final class BenchSpec {
         while (url.endsWith("/")) url = url.substring(0, url.length() - 1);
         this.baseUrl = url;
         this.apiKey = b.apiKey == null || b.apiKey.isBlank() ? null : b.apiKey;
+        this.authorization = b.authorization == null || b.authorization.isBlank() ? null : b.authorization;
         this.server = b.server;
         this.modelFile = b.modelFile;
         this.pid = b.pid;
@@ -36,7 +38,7 @@ public final class BenchSpec {
     }
 
     public Builder toBuilder() {
-        return new Builder().url(baseUrl).apiKey(apiKey).server(server).modelFile(modelFile).pid(pid).slots(slots)
+        return new Builder().url(baseUrl).apiKey(apiKey).authorization(authorization).server(server).modelFile(modelFile).pid(pid).slots(slots)
                 .workload(workload);
     }
 
@@ -44,6 +46,8 @@ public final class BenchSpec {
     public String baseUrl() { return baseUrl; }
     /** Sent as {@code Authorization: Bearer}; null when the server has none. */
     public String apiKey() { return apiKey; }
+    /** The whole {@code Authorization} header instead of the API key (a PAI-EAS token); null for none. Never shown. */
+    public String authorization() { return authorization; }
     /** The server's name where it has one (a server llamagic started); null otherwise. */
     public String server() { return server; }
     /** The GGUF it serves, for the model's name and bytes; null: {@code /props}' {@code model_path} is used. */
@@ -57,6 +61,7 @@ public final class BenchSpec {
     public static final class Builder {
         private String baseUrl;
         private String apiKey;
+        private String authorization;
         private String server;
         private Path modelFile;
         private Long pid;
@@ -71,6 +76,7 @@ public final class BenchSpec {
 
         public Builder url(String v) { baseUrl = v; return this; }
         public Builder apiKey(String v) { apiKey = v; return this; }
+        public Builder authorization(String v) { authorization = v; return this; }
         public Builder server(String v) { server = v; return this; }
         public Builder modelFile(Path v) { modelFile = v; return this; }
         public Builder pid(Long v) { pid = v; return this; }

@@ -28,7 +28,7 @@ public final class Chat {
     /** A client for the request's URL and API key. */
     static ChatClient client(ChatRequest request) {
         if (request.url() == null) throw new IllegalArgumentException("the chat request has no URL: build it with ChatRequest.to(url)");
-        return new ChatClient(request.url(), request.apiKey());
+        return new ChatClient(request.url(), request.apiKey(), request.authorization());
     }
 
     /**

@@ -42,6 +42,7 @@ public final class ChatClient {
 
     private final String baseUrl;
     private final String apiKey;
+    private final String authorization;
     private final OkHttpClient http;
     private volatile String defaultModel;
 
@@ -55,8 +56,14 @@ public final class ChatClient {
      * @param apiKey sent as {@code Authorization: Bearer}; null for none
      */
     public ChatClient(String url, String apiKey) {
+        this(url, apiKey, null);
+    }
+
+    /** As above; {@code authorization}, when not null, is the whole {@code Authorization} header (EAS's token). */
+    public ChatClient(String url, String apiKey, String authorization) {
         this.baseUrl = normalize(url);
         this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+        this.authorization = authorization == null || authorization.isBlank() ? null : authorization;
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(10))
                 // a long prompt can take minutes before the first token: no read timeout, the caller cancels
@@ -98,7 +105,8 @@ public final class ChatClient {
 
     private Request.Builder request(String url) {
         Request.Builder b = new Request.Builder().url(url);
-        if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
+        if (authorization != null) b.header("Authorization", authorization);
+        else if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
         return b;
     }
 

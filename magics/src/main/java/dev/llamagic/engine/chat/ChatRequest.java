@@ -12,6 +12,7 @@ import java.util.Map;
 public final class ChatRequest {
     private final String url;
     private final String apiKey;
+    private final String authorization;
     private final List<Message> messages;
     private final String model;
     private final Double temperature;
@@ -26,6 +27,7 @@ public final class ChatRequest {
     private ChatRequest(Builder b) {
         this.url = b.url;
         this.apiKey = b.apiKey;
+        this.authorization = b.authorization;
         this.messages = List.copyOf(b.messages);
         this.model = b.model;
         this.temperature = b.temperature;
@@ -55,6 +57,11 @@ public final class ChatRequest {
     /** Sent as {@code Authorization: Bearer} by {@link Chat}; null for none. */
     public String apiKey() {
         return apiKey;
+    }
+
+    /** Sent as the whole {@code Authorization} header (a PAI-EAS service token), instead of the API key; null for none. */
+    public String authorization() {
+        return authorization;
     }
 
     public static ChatRequest of(String userMessage) {
@@ -102,6 +109,7 @@ public final class ChatRequest {
     public static final class Builder {
         private String url;
         private String apiKey;
+        private String authorization;
         private final List<Message> messages = new ArrayList<>();
         private String model;
         private Double temperature;
@@ -115,6 +123,8 @@ public final class ChatRequest {
 
         public Builder url(String v) { url = v; return this; }
         public Builder apiKey(String v) { apiKey = v; return this; }
+        /** The {@code Authorization} header's value as it is (EAS: the service token). */
+        public Builder authorization(String v) { authorization = v; return this; }
         public Builder message(Message m) { messages.add(m); return this; }
         /** Adds a user message. */
         public Builder user(String text) { messages.add(Message.user(text)); return this; }

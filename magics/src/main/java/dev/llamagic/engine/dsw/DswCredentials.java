@@ -46,7 +46,7 @@ public final class DswCredentials {
      * Unless the user asked for SDK logs ({@code ALIBABA_CLOUD_SDK_LOG_LEVEL}), it stays silent; our own lines say
      * what went wrong.
      */
-    static void quietSdkLogging() {
+    public static void quietSdkLogging() {
         String key = "ALIBABA_CLOUD_SDK_LOG_LEVEL";
         if (System.getenv(key) == null && System.getProperty(key) == null) {
             System.setProperty(key, "5"); // LogLevel.NOT_SET: nothing printed
@@ -70,7 +70,7 @@ public final class DswCredentials {
     }
 
     /** The credentials client tea-openapi signs with; it refreshes session credentials (URI, RAM role) itself. */
-    com.aliyun.credentials.Client client() {
+    public com.aliyun.credentials.Client client() {
         return new com.aliyun.credentials.Client(provider);
     }
 
@@ -242,7 +242,7 @@ public final class DswCredentials {
     }
 
     /** A provider's error, shortened and cut before anything a server answered (which could hold a secret). */
-    static String redact(String message) {
+    public static String redact(String message) {
         if (message == null || message.isBlank()) return "failed";
         String m = message.replaceAll("\\s+", " ").trim();
         for (String cut : new String[] {" result:", " result :", "{", "AccessKeySecret", "SecurityToken"}) {

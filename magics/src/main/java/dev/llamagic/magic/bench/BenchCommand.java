@@ -51,6 +51,9 @@ public class BenchCommand extends MagicCommand {
     @Option(names = "--url", paramLabel = "URL", description = "A running llama-server, e.g. http://127.0.0.1:8080.")
     String url;
 
+    @Option(names = "--eas", paramLabel = "NAME", description = "A PAI-EAS service (%%eas list): endpoint and token from the EAS API.")
+    String eas;
+
     @Option(names = "--api-key", paramLabel = "KEY", description = "The server's API key (sent as a Bearer token).")
     String apiKey;
 
@@ -93,8 +96,9 @@ public class BenchCommand extends MagicCommand {
     @Override
     protected void run() throws Exception {
         String prefix = Commands.prefix("bench", body, ctx);
-        int modes = (url != null ? 1 : 0) + (server != null ? 1 : 0) + (llamaBench != null ? 1 : 0) + (compare != null ? 1 : 0);
-        if (modes > 1) throw new UserError(prefix + ": use only one of --url, --server, --llama-bench, --compare");
+        int modes = (url != null ? 1 : 0) + (server != null ? 1 : 0) + (llamaBench != null ? 1 : 0) + (compare != null ? 1 : 0)
+                + (eas != null ? 1 : 0);
+        if (modes > 1) throw new UserError(prefix + ": use only one of --url, --server, --llama-bench, --compare, --eas");
         if (llamaBench == null && !extra.isEmpty()) {
             throw new UserError(prefix + ": Unknown option: '" + extra.get(0) + "' (see " + prefix + " --help)");
         }
@@ -129,7 +133,8 @@ public class BenchCommand extends MagicCommand {
                 }
             }
         } else {
-            BenchSpec.Builder target = url != null ? BenchSpec.builder(url).apiKey(apiKey) : targets().resolve(server);
+            BenchSpec.Builder target = eas != null ? easTarget()
+                    : url != null ? BenchSpec.builder(url).apiKey(apiKey) : targets().resolve(server);
             if (apiKey != null && target.apiKey() == null) target.apiKey(apiKey);
             results.add(measure(prefix, build(prefix, target.workload(w))));
         }
@@ -141,6 +146,12 @@ public class BenchCommand extends MagicCommand {
             Path rq = BenchReport.save(requests, BenchReport.requestsPath(s));
             saved(prefix, s, rq, summary.rowCount());
         }
+    }
+
+    /** {@code --eas NAME}: the service's endpoint, its token as the Authorization header. */
+    private BenchSpec.Builder easTarget() {
+        dev.llamagic.engine.eas.EasAccess access = dev.llamagic.magic.eas.EasTargets.access(ctx, eas);
+        return BenchSpec.builder(access.url()).authorization(access.authorization()).server("eas:" + eas);
     }
 
     /** Runs one benchmark; a server that wants a key is told how to pass one. */

@@ -42,6 +42,9 @@ public class ChatCommand extends MagicCommand {
     @Option(names = "--url", description = "any OpenAI-compatible endpoint instead (http://host:port or .../v1)")
     String url;
 
+    @Option(names = "--eas", paramLabel = "NAME", description = "a PAI-EAS service (%%eas list): endpoint and token from the EAS API, never shown")
+    String eas;
+
     @Option(names = "--api-key", description = "API key for --url (a %%serve server's own key is used automatically)")
     String apiKey;
 
@@ -118,7 +121,16 @@ public class ChatCommand extends MagicCommand {
         String key;
         String target;
         String who;
-        if (url != null) {
+        String authorization = null;
+        if (eas != null) {
+            if (url != null || server != null) throw new UserError(p + ": --eas, --server or --url, one of them");
+            dev.llamagic.engine.eas.EasAccess access = dev.llamagic.magic.eas.EasTargets.access(ctx, eas);
+            serverUrl = Chat.baseUrl(access.url());
+            key = null;
+            authorization = access.authorization();
+            target = "eas:" + eas;
+            who = "EAS " + eas + " @ " + access.url();
+        } else if (url != null) {
             if (server != null) throw new UserError(p + ": --server or --url, not both");
             serverUrl = Chat.baseUrl(url);
             key = apiKey;
@@ -139,7 +151,7 @@ public class ChatCommand extends MagicCommand {
                     + "; --new starts afresh)");
         }
 
-        ChatRequest req = ChatRequest.to(serverUrl).apiKey(key).messages(conv.messagesFor(message)).model(model)
+        ChatRequest req = ChatRequest.to(serverUrl).apiKey(key).authorization(authorization).messages(conv.messagesFor(message)).model(model)
                 .temperature(temp).topK(topK).topP(topP).minP(minP).maxTokens(maxTokens).seed(seed).noThink(noThink)
                 .build();
         ChatView view = new ChatView(out, who, showThinking, !"terminal".equals(ctx.host()));
