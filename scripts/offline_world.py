@@ -1,7 +1,9 @@
 """The offline world the notebooks run in where ModelScope or GitHub cannot be reached (CI, this project's
 machines): llama.cpp's source from the npm package node-llama-cpp (a git bundle), a tiny random Qwen3 with the
 real Qwen vocabulary and chat template, served by the faithful local ModelScope hub in tests/fixtures/fake_hub.py,
-and the local stand-in for the PAI-DSW API (tests/fixtures/fake_dsw.py) for the `%dsw` cells.
+the local stand-in for the PAI-DSW API (tests/fixtures/fake_dsw.py) for the `%dsw` cells, and the one for PAI-EAS
+(tests/fixtures/fake_eas.py) for the `%eas` cells: its bucket oss://llamagic-offline/ is the notebook's MODEL_DIR, and a
+deployed service runs llama-server from the notebook's own build behind a gateway that checks the service's token.
 
     with offline_world(model_dir) as params:  # {"MODEL_ID", "MODEL_DIR", "HUB_ENDPOINT", "LLAMA_SOURCE", "BACKEND", ...}
         run the notebook with those parameters (the kernel inherits the environment that points %dsw at the stand-in)
@@ -67,6 +69,41 @@ def local_dsw():
         fake.stop()
 
 
+def _latest_llama_bin():
+    """The bin directory of the newest llama.cpp build in LLAMAGIC_HOME (the notebook's own %build-llama)."""
+    if os.environ.get("LLAMAGIC_LLAMA_BIN"):
+        return os.environ["LLAMAGIC_LLAMA_BIN"]
+    import glob
+    import json
+    home = os.environ.get("LLAMAGIC_HOME") or os.path.expanduser("~/.llamagic")
+    markers = sorted(glob.glob(os.path.join(home, "llama.cpp", "builds", "*", "llamagic-build.json")), key=os.path.getmtime)
+    if not markers:
+        return None
+    with open(markers[-1]) as f:
+        return json.load(f).get("binDir")
+
+
+@contextlib.contextmanager
+def local_eas(access_key_id, secret, model_dir):
+    """The PAI-EAS stand-in (same fake credentials as the DSW one) and the environment that points %eas at it."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+    from fake_eas import FakeEas
+    fake = FakeEas(access_key_id, secret, llama_bin=_latest_llama_bin,
+                   buckets={"oss://llamagic-offline/": os.path.abspath(model_dir)}).start()
+    env = {"LLAMAGIC_EAS_ENDPOINT": fake.endpoint, "LLAMAGIC_EAS_PROTOCOL": "http"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield fake
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        fake.stop()
+
+
 @contextlib.contextmanager
 def offline_world(model_dir):
     bundle, checkout = llama_source()
@@ -78,7 +115,7 @@ def offline_world(model_dir):
         url = proc.stdout.readline().strip()
         if not url.startswith("http"):
             raise RuntimeError("the local ModelScope hub did not start (it printed %r)" % url)
-        with local_dsw():
+        with local_dsw() as dsw, local_eas(dsw.access_key_id, dsw.secret, model_dir):
             yield {"MODEL_ID": OFFLINE_MODEL, "MODEL_DIR": model_dir, "HUB_ENDPOINT": url, "LLAMA_SOURCE": bundle,
                    "BACKEND": "cpu", "MAX_TOKENS": "128", "OFFLINE": "true"}
     finally:

@@ -95,9 +95,10 @@ def html_of(c):
                    if o.output_type in ("display_data", "execute_result"))
 
 
-def test_there_are_three_tutorials():
+def test_there_are_the_tutorials():
     names = [os.path.basename(n) for n in NOTEBOOKS]
-    assert names == ["01-quickstart.ipynb", "02-qwen3-4b-on-dsw.ipynb", "03-quantization-benchmark.ipynb"]
+    assert names[:3] == ["01-quickstart.ipynb", "02-qwen3-4b-on-dsw.ipynb", "03-quantization-benchmark.ipynb"]
+    assert names[-1] == "05-dsw-to-eas.ipynb"
 
 
 def test_committed_notebooks_are_bilingual_parametrized_and_carry_no_hand_made_outputs():
@@ -160,6 +161,20 @@ def test_dsw_tutorial_ends_with_snapshot_and_timer(executed):
     assert "Saved" in snap
     timer = "".join(o.get("text", "") for o in cell(nb, "%dsw timer").outputs if o.output_type == "stream")
     assert "2 h 00 min" in timer
+
+
+def test_eas_tutorial_deploys_asks_measures_and_deletes_the_service(executed):
+    nb = load(executed, "05-dsw-to-eas.ipynb")
+    dry = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell(nb, "%eas deploy").outputs)
+    assert '"mount_path" : "/models"' in dry and '"eas:CreateService"' in dry
+    deployed = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("%eas deploy") and "--dry-run" not in c.source]
+    out = "".join(o.get("text", "") for o in deployed[0].outputs if o.output_type == "stream")
+    assert re.search(r"service qwen3_4b_q4 Running \(1/1 instances\) at http://127\.0\.0\.1:\d+/api/predict/qwen3_4b_q4", out), out
+    chat = html_of(cell(nb, "%chat --eas"))
+    assert 'class="llamagic-chat" data-state="done"' in chat
+    assert "decode tok/s per request" in html_of(cell(nb, "%bench --eas"))
+    deleted = "".join(o.get("text", "") for o in cell(nb, "%eas delete").outputs if o.output_type == "stream")
+    assert "deleting qwen3_4b_q4" in deleted
 
 
 def test_executed_quickstart_renders_in_jupyterlab(executed, tmp_path):
