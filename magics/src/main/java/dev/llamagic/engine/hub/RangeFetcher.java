@@ -43,21 +43,57 @@ final class RangeFetcher {
         for (Call c : calls) c.cancel();
     }
 
-    /** Fetches what is missing of range i of a file, resuming and retrying with backoff. */
+    /** Where the bytes of one range go; {@link #reached} says how many of the range it holds (resume point). */
+    interface Sink {
+        long reached();
+
+        /** Bytes [pos, pos+n) of the range; {@code data} holds them (position..limit). */
+        void take(long pos, ByteBuffer data, int n) throws IOException;
+    }
+
+    /** Fetches what is missing of range i of a file into its staging file, resuming and retrying with backoff. */
     void fetch(StagedFile job, int i, Progress bar) throws IOException {
-        RangePlan.Range r = job.ranges.get(i);
+        fetch(job, job.ranges.get(i), new Sink() {
+            @Override
+            public long reached() {
+                synchronized (job) {
+                    return job.done[i];
+                }
+            }
+
+            @Override
+            public void take(long pos, ByteBuffer buf, int n) throws IOException {
+                long at = pos;
+                try {
+                    while (buf.hasRemaining()) at += job.channel.write(buf, at);
+                } catch (IOException e) {
+                    if (cancelled.getAsBoolean()) throw e;
+                    // the disk, not the network: no retry helps
+                    throw new HubException(0, "cannot write " + job.staging + ": " + e.getMessage());
+                }
+                buf.flip();
+                job.wrote(i, pos, buf, n);
+                bar.add(n);
+            }
+        }, () -> false, null);
+    }
+
+    /**
+     * Fetches range {@code r} of a file into {@code sink} from where the sink stands, resuming after a cut
+     * (reset, truncated, 5xx, stalled) from the offset reached and retrying with backoff; {@code stop} ends it
+     * early (IOException "cancelled"); {@code track} (if not null) holds the calls in flight, to cancel them.
+     */
+    void fetch(StagedFile job, RangePlan.Range r, Sink sink, BooleanSupplier stop, Set<Call> track) throws IOException {
         int failures = 0;
         ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
         while (true) {
-            if (cancelled.getAsBoolean()) throw new IOException("cancelled");
-            long from;
-            synchronized (job) {
-                from = r.start() + job.done[i];
-            }
+            if (cancelled.getAsBoolean() || stop.getAsBoolean()) throw new IOException("cancelled");
+            long from = r.start() + sink.reached();
             if (from > r.end()) return;
             long before = from;
             Call call = client.rangeCall(job.url, from, r.end());
             calls.add(call);
+            if (track != null) track.add(call);
             try (Response resp = call.execute()) {
                 long skip = bodyOffset(job, resp, from, r.end());
                 ResponseBody body = resp.body();
@@ -75,14 +111,20 @@ final class RangeFetcher {
                 long windowStart = System.nanoTime();
                 long windowFrom = pos;
                 while (pos <= r.end()) {
-                    if (cancelled.getAsBoolean()) throw new IOException("cancelled");
+                    if (cancelled.getAsBoolean() || stop.getAsBoolean()) throw new IOException("cancelled");
                     // fill the whole buffer first (okio hands out 8 KiB segments): one write, one hash step per 256 KiB
                     buf.clear();
                     buf.limit((int) Math.min(buf.capacity(), r.end() - pos + 1));
                     boolean eof = false;
+                    IOException cut = null;
                     while (buf.hasRemaining()) {
-                        if (src.read(buf) < 0) {
-                            eof = true;
+                        try {
+                            if (src.read(buf) < 0) {
+                                eof = true;
+                                break;
+                            }
+                        } catch (IOException e) {
+                            cut = e; // keep what arrived before the cut: the retry resumes after it
                             break;
                         }
                         if (System.nanoTime() - windowStart >= windowNanos) break; // time to check the rate
@@ -90,19 +132,10 @@ final class RangeFetcher {
                     int n = buf.position();
                     if (n > 0) {
                         buf.flip();
-                        long at = pos;
-                        try {
-                            while (buf.hasRemaining()) at += job.channel.write(buf, at);
-                        } catch (IOException e) {
-                            if (cancelled.getAsBoolean()) throw e;
-                            // the disk, not the network: no retry helps
-                            throw new HubException(0, "cannot write " + job.staging + ": " + e.getMessage());
-                        }
-                        buf.flip();
-                        job.wrote(i, pos, buf, n);
-                        bar.add(n);
+                        sink.take(pos, buf, n);
                         pos += n;
                     }
+                    if (cut != null) throw cut;
                     if (eof) throw new EOFException("connection closed at byte " + pos + " of " + job.file.path());
                     long now = System.nanoTime();
                     if (now - windowStart >= windowNanos) {
@@ -118,20 +151,18 @@ final class RangeFetcher {
             } catch (HubException e) {
                 throw e;
             } catch (IOException e) {
-                if (cancelled.getAsBoolean()) throw e;
-                long progress;
-                synchronized (job) {
-                    progress = r.start() + job.done[i] - before;
-                }
+                if (cancelled.getAsBoolean() || stop.getAsBoolean()) throw e;
+                long progress = r.start() + sink.reached() - before;
                 if (progress >= (1L << 20)) failures = 0;
                 failures++;
                 if (failures > retries) {
                     throw new HubException(0, "gave up on " + job.file.path() + " after " + retries
                             + " retries: " + e.getMessage() + " (run it again to resume)");
                 }
-                backoff(failures);
+                backoff(failures, stop);
             } finally {
                 calls.remove(call);
+                if (track != null) track.remove(call);
             }
         }
     }
@@ -168,11 +199,11 @@ final class RangeFetcher {
         return from;
     }
 
-    private void backoff(int failures) throws IOException {
+    private void backoff(int failures, BooleanSupplier stop) throws IOException {
         long ms = Math.min(8000, 250L << Math.min(10, failures - 1));
         long until = System.nanoTime() + ms * 1_000_000L;
         while (System.nanoTime() < until) {
-            if (cancelled.getAsBoolean()) throw new IOException("cancelled");
+            if (cancelled.getAsBoolean() || stop.getAsBoolean()) throw new IOException("cancelled");
             try {
                 Thread.sleep(Math.min(50, ms));
             } catch (InterruptedException e) {

@@ -15,7 +15,9 @@ import java.util.List;
  * The resume state of one staging file, {@code <staging>.llamagic-ranges}: the listed size and sha256 and, for
  * each byte range, how many bytes from its start are on disk:
  * {@code {"size":N,"sha256":"..","ranges":[{"start":0,"end":16777215,"done":4194304},...]}}. A later run with
- * another range size takes over every byte that lies in a done prefix of an old range.
+ * another range size takes over every byte that lies in a done prefix of an old range. A complete range may also
+ * carry the sha256 of its bytes and {@code "verified":true} once a repair found a second copy that agreed (see
+ * {@link RangeRepair}); those marks are kept only while the ranges stay the same.
  */
 final class RangeJournal {
     static final String SUFFIX = ".llamagic-ranges";
@@ -30,6 +32,12 @@ final class RangeJournal {
 
     /** Writes the journal atomically (a crash leaves the old one or the new one). */
     static void save(Path journal, RepoFile file, List<RangePlan.Range> ranges, long[] done) throws IOException {
+        save(journal, file, ranges, done, null, null);
+    }
+
+    /** The same with the repair's marks per range (null: none). */
+    static void save(Path journal, RepoFile file, List<RangePlan.Range> ranges, long[] done, String[] sha,
+                     boolean[] verified) throws IOException {
         ObjectNode j = JSON.createObjectNode();
         j.put("size", file.size());
         j.put("sha256", String.valueOf(file.sha256()));
@@ -39,6 +47,10 @@ final class RangeJournal {
             r.put("start", ranges.get(i).start());
             r.put("end", ranges.get(i).end());
             r.put("done", done[i]);
+            if (done[i] == ranges.get(i).length()) {
+                if (sha != null && sha[i] != null) r.put("sha256", sha[i]);
+                if (verified != null && verified[i]) r.put("verified", true);
+            }
         }
         AtomicFiles.write(journal, JSON.writeValueAsBytes(j));
     }
@@ -67,6 +79,34 @@ final class RangeJournal {
             return adopt(ranges, was, wasDone);
         } catch (IOException | RuntimeException e) {
             return null;
+        }
+    }
+
+    /**
+     * Fills {@code sha} and {@code verified} from the journal's marks, for complete ranges only, and only when the
+     * journal's ranges are exactly {@code ranges} (call after {@link #load} accepted it).
+     */
+    static void loadMarks(Path journal, List<RangePlan.Range> ranges, long[] done, String[] sha, boolean[] verified) {
+        try {
+            JsonNode rs = JSON.readTree(journal.toFile()).path("ranges");
+            if (!rs.isArray() || rs.size() != ranges.size()) return;
+            for (int i = 0; i < ranges.size(); i++) {
+                JsonNode r = rs.get(i);
+                if (r.path("start").asLong(-1) != ranges.get(i).start() || r.path("end").asLong(-1) != ranges.get(i).end()) {
+                    java.util.Arrays.fill(sha, null);
+                    java.util.Arrays.fill(verified, false);
+                    return;
+                }
+                if (done[i] != ranges.get(i).length()) continue;
+                String h = r.path("sha256").asText("");
+                if (h.matches("[0-9a-f]{64}")) {
+                    sha[i] = h;
+                    verified[i] = r.path("verified").asBoolean(false);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            java.util.Arrays.fill(sha, null);
+            java.util.Arrays.fill(verified, false);
         }
     }
 

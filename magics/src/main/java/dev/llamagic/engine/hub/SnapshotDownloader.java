@@ -30,10 +30,12 @@ import java.util.function.BooleanSupplier;
  * into ranges), {@link ExistingFiles} (hashing files already on disk), {@link StagedFile} (one file in flight:
  * staging file, per-range progress, sha256 as bytes arrive), {@link RangeJournal} (the {@code .llamagic-ranges}
  * resume state), {@link RangeFetcher} (range requests, retries), {@link Placement} (staging → target, atomic).
- * This class schedules them: files and ranges onto connections, verification, refetch after a mismatch.
+ * {@link RangeRepair} (a file whose sha256 does not match: find and replace its bad ranges).
+ * This class schedules them: files and ranges onto connections, verification, repair after a mismatch.
  */
 public final class SnapshotDownloader {
-    static final int SHA_ATTEMPTS = 3;
+    /** Ranges fetched again at once while repairing a file. */
+    static final int REPAIR_PARALLEL = 4;
 
     /**
      * Tuning. A range that gets fewer than {@code minRate} bytes per second over {@code rateWindow} is cut and
@@ -278,6 +280,8 @@ public final class SnapshotDownloader {
                 if (finishing != null) {
                     try {
                         complete(finishing, bar, filesDone, filesTotal, record, results, verifiedFiles);
+                    } catch (Interrupted e) {
+                        // the loop sees the stop request
                     } catch (RuntimeException | IOException e) {
                         failure.compareAndSet(null, e instanceof RuntimeException re ? re : new HubException(0, e.getMessage()));
                     } finally {
@@ -340,7 +344,7 @@ public final class SnapshotDownloader {
                                 j.running--;
                             }
                         }
-                        if (!cancelled) {
+                        if (!cancelled && !(t instanceof Interrupted)) {
                             failure.compareAndSet(null, t instanceof RuntimeException re ? re
                                     : new HubException(0, j.file.path() + ": " + t.getMessage()));
                         }
@@ -381,29 +385,16 @@ public final class SnapshotDownloader {
         if (f != null) throw f;
     }
 
-    /** All ranges are on disk: check the sha256, then move into place; on a mismatch fetch it again (3 tries). */
+    /** All ranges are on disk: check the sha256 (on a mismatch, repair the bad ranges), then move into place. */
     private void complete(StagedFile job, Progress bar, AtomicInteger filesDone, int filesTotal, VerifiedRecord record,
                           List<FileResult> results, List<RepoFile> verifiedFiles) throws IOException {
         String got = job.finishHash();
         String want = job.file.sha256();
         if (want != null && !want.equals(got)) {
-            synchronized (job) {
-                job.shaAttempts++;
-            }
-            if (job.shaAttempts >= SHA_ATTEMPTS) {
-                job.closeChannel();
-                Files.deleteIfExists(job.staging);
-                Files.deleteIfExists(job.journal);
-                throw new HubException(0, "sha256 mismatch for " + job.file.path() + " after " + SHA_ATTEMPTS
-                        + " downloads: expected " + want + ", got " + got);
-            }
-            long had = job.doneBytes();
-            job.reset();
-            bar.add(-had);
-            synchronized (lock) {
-                lock.notifyAll();
-            }
-            return;
+            new RangeRepair(job, fetcher, Math.min(REPAIR_PARALLEL, opt.connections()), bar,
+                    () -> cancelled || stopRequested.getAsBoolean()).run(want);
+            got = want;
+            bar.detail(filesDone.get() + "/" + filesTotal + " files");
         }
         synchronized (job) {
             job.placed = true;
@@ -414,7 +405,8 @@ public final class SnapshotDownloader {
         job.ended = System.nanoTime();
         double secs = Math.max(1e-6, (job.ended - job.started) / 1e9);
         String how = want == null ? "size only (no sha256 listed)"
-                : "sha256 ok" + (job.shaAttempts > 0 ? " (after " + job.shaAttempts + " refetch)" : "")
+                : "sha256 ok" + (job.repaired > 0 ? " (repaired: " + job.repaired + " of " + job.ranges.size()
+                + " ranges refetched)" : "")
                 + (job.resumed > 0 ? " (resumed " + Units.bytes(job.resumed) + ")" : "");
         results.add(new FileResult(job.file.path(), job.file.size(), secs, job.fetched, how));
         verifiedFiles.add(job.file);

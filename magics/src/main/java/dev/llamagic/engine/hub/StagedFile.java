@@ -43,7 +43,13 @@ final class StagedFile {
     int next;          // next range to dispatch
     int finished;      // ranges finished
     int running;       // ranges in flight
-    int shaAttempts;
+    /** The whole-file digest's state before range i (a clone taken as hashing passes each range's start). */
+    final MessageDigest[] states;
+    /** Per range: the sha256 of its bytes on disk once known (null until then), and whether two copies agreed. */
+    final String[] rangeSha;
+    final boolean[] verified;
+    /** What the last repair did (ranges whose bytes were replaced, bytes fetched for it). */
+    int repaired;
     long fetched;
     long resumed;
     long started;
@@ -60,6 +66,9 @@ final class StagedFile {
         this.target = target;
         this.ranges = RangePlan.plan(file.size(), rangeSize);
         this.done = new long[ranges.size()];
+        this.states = new MessageDigest[ranges.size()];
+        this.rangeSha = new String[ranges.size()];
+        this.verified = new boolean[ranges.size()];
         this.cancelled = cancelled;
     }
 
@@ -84,6 +93,10 @@ final class StagedFile {
         }
         Arrays.fill(done, 0);
         if (had != null) System.arraycopy(had, 0, done, 0, done.length);
+        Arrays.fill(states, null);
+        Arrays.fill(rangeSha, null);
+        Arrays.fill(verified, false);
+        if (had != null && Files.exists(journal)) RangeJournal.loadMarks(journal, ranges, done, rangeSha, verified);
         channel = FileChannel.open(staging, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         if (startOver) channel.truncate(0);
         if (channel.size() > file.size()) channel.truncate(file.size());
@@ -106,6 +119,7 @@ final class StagedFile {
         if (pos == hashed && hashLock.tryLock()) {
             try {
                 if (pos == hashed) {
+                    mark();
                     md.update(data);
                     hashed += n;
                 }
@@ -142,8 +156,10 @@ final class StagedFile {
         if (upTo <= hashed) return;
         ByteBuffer bb = ByteBuffer.allocate(1 << 20);
         while (hashed < upTo) {
+            mark();
             bb.clear();
-            bb.limit((int) Math.min(bb.capacity(), upTo - hashed));
+            // never across a range's start, so that the state there is kept
+            bb.limit((int) Math.min(bb.capacity(), Math.min(upTo, nextStart(hashed)) - hashed));
             int n = channel.read(bb, hashed);
             if (n <= 0) throw new EOFException("staging file " + staging + " shorter than recorded");
             md.update(bb.array(), 0, n);
@@ -151,11 +167,97 @@ final class StagedFile {
         }
     }
 
+    /** Keeps the digest's state when hashing stands at a range's start (under hashLock). */
+    private void mark() {
+        int i = rangeAt(hashed);
+        if (i >= 0 && ranges.get(i).start() == hashed && states[i] == null) states[i] = clone(md);
+    }
+
+    private long nextStart(long pos) {
+        int i = rangeAt(pos);
+        return i < 0 ? file.size() : ranges.get(i).end() + 1;
+    }
+
+    /** The range holding byte {@code pos}, or -1. */
+    int rangeAt(long pos) {
+        int lo = 0;
+        int hi = ranges.size() - 1;
+        while (lo <= hi) {
+            int m = (lo + hi) >>> 1;
+            RangePlan.Range r = ranges.get(m);
+            if (pos < r.start()) hi = m - 1;
+            else if (pos > r.end()) lo = m + 1;
+            else return m;
+        }
+        return -1;
+    }
+
+    static MessageDigest clone(MessageDigest md) {
+        try {
+            return (MessageDigest) md.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digest cannot be cloned", e);
+        }
+    }
+
+    /** The sha256 of range i's bytes on disk, read from the staging file (and kept). */
+    String rangeHash(int i) throws IOException {
+        synchronized (this) {
+            if (rangeSha[i] != null) return rangeSha[i];
+        }
+        RangePlan.Range r = ranges.get(i);
+        MessageDigest h = Hashes.sha256();
+        ByteBuffer bb = ByteBuffer.allocate(1 << 20);
+        long p = r.start();
+        while (p <= r.end()) {
+            bb.clear();
+            bb.limit((int) Math.min(bb.capacity(), r.end() - p + 1));
+            int n = channel.read(bb, p);
+            if (n <= 0) throw new EOFException("staging file " + staging + " shorter than recorded");
+            h.update(bb.array(), 0, n);
+            p += n;
+        }
+        String hex = HexFormat.of().formatHex(h.digest());
+        synchronized (this) {
+            rangeSha[i] = hex;
+        }
+        return hex;
+    }
+
+    /**
+     * The whole file's sha256 as the staging file holds it now, hashed from the kept state before range
+     * {@code from} onwards (the states after it are taken again). Only after {@link #finishHash}.
+     */
+    String hashFrom(int from) throws IOException {
+        hashLock.lock();
+        try {
+            MessageDigest d = clone(states[from]);
+            ByteBuffer bb = ByteBuffer.allocate(1 << 20);
+            for (int i = from; i < ranges.size(); i++) {
+                if (i > from) states[i] = clone(d);
+                RangePlan.Range r = ranges.get(i);
+                long p = r.start();
+                while (p <= r.end()) {
+                    if (cancelled.getAsBoolean()) throw new IOException("cancelled");
+                    bb.clear();
+                    bb.limit((int) Math.min(bb.capacity(), r.end() - p + 1));
+                    int n = channel.read(bb, p);
+                    if (n <= 0) throw new EOFException("staging file " + staging + " shorter than recorded");
+                    d.update(bb.array(), 0, n);
+                    p += n;
+                }
+            }
+            return HexFormat.of().formatHex(d.digest());
+        } finally {
+            hashLock.unlock();
+        }
+    }
+
     String finishHash() throws IOException {
         hashLock.lock();
         try {
             catchUp();
-            return HexFormat.of().formatHex(md.digest());
+            return HexFormat.of().formatHex(clone(md).digest());
         } finally {
             hashLock.unlock();
         }
@@ -167,7 +269,7 @@ final class StagedFile {
         synchronized (this) {
             if (placed) return;
             try {
-                RangeJournal.save(journal, file, ranges, done);
+                RangeJournal.save(journal, file, ranges, done, rangeSha, verified);
             } catch (IOException e) {
                 // the next run re-fetches what the journal does not cover
             }
@@ -186,23 +288,5 @@ final class StagedFile {
         } catch (IOException ignored) {
             // nothing to do
         }
-    }
-
-    /** Throws away the staging bytes after a sha256 mismatch; the ranges are fetched again. */
-    void reset() throws IOException {
-        hashLock.lock();
-        try {
-            synchronized (this) {
-                Arrays.fill(done, 0);
-                next = 0;
-                finished = 0;
-            }
-            channel.truncate(0);
-            md = Hashes.sha256();
-            hashed = 0;
-        } finally {
-            hashLock.unlock();
-        }
-        Files.deleteIfExists(journal);
     }
 }

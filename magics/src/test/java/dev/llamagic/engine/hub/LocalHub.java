@@ -27,7 +27,10 @@ import java.util.regex.Pattern;
 /**
  * A real local HTTP server that speaks the hub's API for one model, acme/m (listing, revisions, ranged file
  * bytes), for tests of the downloader end to end. {@link #entry} adds listing entries that have no bytes
- * (odd names, odd sizes); {@link #slow} makes the first body request of a file trickle.
+ * (odd names, odd sizes); {@link #slow} makes the first body request of a file trickle; {@link #faults} strikes a
+ * share of the body requests (seeded) with a cut (reset, truncated), a 503, a stall, or one 4 KiB block silently
+ * corrupted; {@link #corrupt} corrupts chosen requests; {@link #sent} counts the body bytes sent.
+ * (HttpServer cannot send a TCP reset: "reset" aborts the exchange mid-body, which the client sees as an early end.)
  */
 final class LocalHub implements AutoCloseable {
     static final String REPO = "acme/m";
@@ -42,6 +45,17 @@ final class LocalHub implements AutoCloseable {
     volatile String slowFile;
     volatile long slowDelayMs;
     volatile int slowTimes;
+    static final List<String> KINDS = List.of("reset", "truncate", "5xx", "stall", "corrupt");
+    final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+    final Map<String, java.util.concurrent.atomic.AtomicInteger> fired = new java.util.concurrent.ConcurrentHashMap<>();
+    private double faultRate;
+    private List<String> faultKinds = List.of();
+    private java.util.Random rng = new java.util.Random(0);
+    private long stallMs = 2000;
+    /** "path start" → how many more requests starting there are corrupted (a negative count: all of them). */
+    private final Map<String, Integer> corruptAt = new java.util.HashMap<>();
+    /** Called with "path start-end" before each body is sent. */
+    volatile java.util.function.Consumer<String> beforeBody = b -> { };
 
     LocalHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -60,6 +74,14 @@ final class LocalHub implements AutoCloseable {
 
     LocalHub file(String path, byte[] bytes) {
         files.put(path, bytes);
+        return this;
+    }
+
+    final Map<String, String> listedSha = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The listing gives {@code sha} for {@code path} (whatever its bytes are). */
+    LocalHub lists(String path, String sha) {
+        listedSha.put(path, sha);
         return this;
     }
 
@@ -82,6 +104,35 @@ final class LocalHub implements AutoCloseable {
         slowDelayMs = delayMs;
         slowTimes = times;
         return this;
+    }
+
+    /** Each body request is faulted with probability {@code rate}, the kind drawn uniformly from {@code kinds}. */
+    synchronized LocalHub faults(double rate, long seed, long stallMs, String... kinds) {
+        this.faultRate = rate;
+        this.rng = new java.util.Random(seed);
+        this.stallMs = stallMs;
+        this.faultKinds = kinds.length == 0 ? KINDS : List.of(kinds);
+        return this;
+    }
+
+    /** The next {@code times} body requests of {@code path} starting at byte {@code start} are corrupted (-1: all). */
+    synchronized LocalHub corrupt(String path, long start, int times) {
+        corruptAt.put(path + " " + start, times);
+        return this;
+    }
+
+    private synchronized String pickFault(String file, long start) {
+        Integer left = corruptAt.get(file + " " + start);
+        if (left != null && left != 0) {
+            corruptAt.put(file + " " + start, left - 1);
+            return "corrupt";
+        }
+        if (faultRate > 0 && rng.nextDouble() < faultRate) return faultKinds.get(rng.nextInt(faultKinds.size()));
+        return null;
+    }
+
+    private synchronized int draw(int bound) {
+        return rng.nextInt(bound);
     }
 
     static byte[] bytes(int n, int seed) {
@@ -128,7 +179,7 @@ final class LocalHub implements AutoCloseable {
                     f.put("Name", e.getKey().substring(e.getKey().lastIndexOf('/') + 1));
                     f.put("Path", e.getKey());
                     f.put("Size", e.getValue().length);
-                    f.put("Sha256", sha256(e.getValue()));
+                    f.put("Sha256", listedSha.getOrDefault(e.getKey(), sha256(e.getValue())));
                     f.put("Type", "blob");
                     f.put("Revision", "c0ffee");
                 }
@@ -163,11 +214,34 @@ final class LocalHub implements AutoCloseable {
                 slow = true;
             }
         }
+        beforeBody.accept(file + " " + start + "-" + end);
+        String fault = slow ? null : pickFault(file, start);
+        if (fault != null) fired.computeIfAbsent(fault, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        if ("5xx".equals(fault)) {
+            x.sendResponseHeaders(503, -1);
+            bodies.add(file + " " + start + "-" + end + " sent 0 (503)");
+            return;
+        }
+        int len = (int) (end - start + 1);
         x.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + end + "/" + b.length);
-        x.sendResponseHeaders(206, end - start + 1);
+        x.sendResponseHeaders(206, len);
         long sent = 0;
         try (OutputStream out = x.getResponseBody()) {
-            if (slow) {
+            if (fault != null && !fault.equals("corrupt")) {
+                // a cut: part of the body, then (stall) a wait longer than the client's read timeout, then the end
+                int part = len / 2;
+                out.write(b, (int) start, part);
+                out.flush();
+                sent = part;
+                if (fault.equals("stall")) Thread.sleep(stallMs);
+                throw new IOException(fault); // the exchange ends short of its Content-Length
+            } else if (fault != null) {
+                byte[] body = java.util.Arrays.copyOfRange(b, (int) start, (int) end + 1);
+                int at = len <= 4096 ? 0 : draw(len - 4096 + 1);
+                for (int k = at; k < Math.min(len, at + 4096); k++) body[k] ^= (byte) 0xFF;
+                out.write(body);
+                sent = len;
+            } else if (slow) {
                 for (long i = start; i <= end; i++) {
                     out.write(b[(int) i]);
                     out.flush();
@@ -181,7 +255,8 @@ final class LocalHub implements AutoCloseable {
         } catch (IOException | InterruptedException e) {
             // the client went away
         } finally {
-            bodies.add(file + " " + start + "-" + end + " sent " + sent);
+            this.sent.addAndGet(sent);
+            bodies.add(file + " " + start + "-" + end + " sent " + sent + (fault == null ? "" : " (" + fault + ")"));
         }
     }
 
