@@ -25,8 +25,8 @@ model="$BENCH_DIR/Qwen2.5-VL-3B-Instruct"
 out="$BENCH_DIR/out"
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(java -version 2>&1 | head -1)"
-df -h "$(dirname "$BENCH_DIR")"
 mkdir -p "$BENCH_DIR" "$out"
+df -h "$BENCH_DIR"
 cleanup() { [ "$keep" = 1 ] || rm -rf "$BENCH_DIR"; }
 trap cleanup EXIT
 
