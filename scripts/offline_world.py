@@ -20,6 +20,7 @@ TEST_HOME = os.environ.get("LLAMAGIC_TEST_HOME") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "llamagic-test")
 SRC = os.path.join(TEST_HOME, "src")
 OFFLINE_MODEL = "llamagic-test/Qwen3-tiny"
+OFFLINE_VISION_MODEL = "llamagic-test/Qwen2.5-VL-tiny"
 
 
 def llama_source():
@@ -43,6 +44,26 @@ def tiny_hub_dir(llama_src):
         shutil.rmtree(model, ignore_errors=True)
         os.rename(tmp, model)
     return hub
+
+
+def tiny_vision_hub_dir(llama_src):
+    """<hub>/llamagic-test/Qwen2.5-VL-tiny (a tiny random Qwen2.5-VL, tests/fixtures/tiny_qwen25vl.py) and a generated
+    picture beside the hub: (hub, picture.png), generated once, cached."""
+    hub = os.path.join(TEST_HOME, "hub")
+    model = os.path.join(hub, *OFFLINE_VISION_MODEL.split("/"))
+    picture = os.path.join(TEST_HOME, "offline-picture.png")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+    import tiny_qwen25vl
+    if not os.path.isfile(os.path.join(model, "model.safetensors")):
+        tmp = model + ".part"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tiny_qwen25vl.generate(tmp, shape="tiny", dtype="bf16", llama_src=llama_src)
+        os.makedirs(os.path.dirname(model), exist_ok=True)
+        shutil.rmtree(model, ignore_errors=True)
+        os.rename(tmp, model)
+    if not os.path.isfile(picture):
+        tiny_qwen25vl.png(picture)
+    return hub, picture
 
 
 @contextlib.contextmanager
@@ -105,9 +126,14 @@ def local_eas(access_key_id, secret, model_dir):
 
 
 @contextlib.contextmanager
-def offline_world(model_dir):
+def offline_world(model_dir, vision=False):
+    """vision: the hub also serves the tiny Qwen2.5-VL, MODEL_ID names it and IMAGE is a generated picture."""
     bundle, checkout = llama_source()
     hub = tiny_hub_dir(checkout)
+    extra = {}
+    if vision:
+        hub, picture = tiny_vision_hub_dir(checkout)
+        extra = {"MODEL_ID": OFFLINE_VISION_MODEL, "IMAGE": picture}
     proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "fixtures", "fake_hub.py"),
                              "--models-dir", hub, "--host", "127.0.0.1", "--port", "0"],
                             stdout=subprocess.PIPE, text=True)
@@ -117,7 +143,7 @@ def offline_world(model_dir):
             raise RuntimeError("the local ModelScope hub did not start (it printed %r)" % url)
         with local_dsw() as dsw, local_eas(dsw.access_key_id, dsw.secret, model_dir):
             yield {"MODEL_ID": OFFLINE_MODEL, "MODEL_DIR": model_dir, "HUB_ENDPOINT": url, "LLAMA_SOURCE": bundle,
-                   "BACKEND": "cpu", "MAX_TOKENS": "128", "OFFLINE": "true"}
+                   "BACKEND": "cpu", "MAX_TOKENS": "128", "OFFLINE": "true", **extra}
     finally:
         proc.terminate()
         try:

@@ -42,7 +42,8 @@ def executed(tmp_path_factory, llama_build):
         for nb in NOTEBOOKS:
             if os.path.basename(nb) in done:
                 continue
-            with offline_world(os.path.join(out, "models", os.path.basename(nb)[:2])) as params:
+            with offline_world(os.path.join(out, "models", os.path.basename(nb)[:2]),
+                               vision="vision" in os.path.basename(nb)) as params:
                 try:
                     done[os.path.basename(nb)] = quickstart.run(nb, out, params)
                 except Exception as e:  # noqa: BLE001 - papermill raises on a failed cell; the test says which
@@ -97,8 +98,8 @@ def html_of(c):
 
 def test_there_are_the_tutorials():
     names = [os.path.basename(n) for n in NOTEBOOKS]
-    assert names[:3] == ["01-quickstart.ipynb", "02-qwen3-4b-on-dsw.ipynb", "03-quantization-benchmark.ipynb"]
-    assert names[-1] == "05-dsw-to-eas.ipynb"
+    assert names == ["01-quickstart.ipynb", "02-qwen3-4b-on-dsw.ipynb", "03-quantization-benchmark.ipynb",
+                     "04-vision-qwen2.5-vl.ipynb", "05-dsw-to-eas.ipynb"]
 
 
 def test_committed_notebooks_are_bilingual_parametrized_and_carry_no_hand_made_outputs():
@@ -153,6 +154,23 @@ def test_quantization_conclusion_is_computed_from_the_data(executed):
     assert [r[0] for r in rows] == ["F16", "Q8_0", "Q4_K_M"], out
     fastest = max(rows, key=lambda r: float(r[2]))[0]
     assert "Conclusion: %s decodes fastest" % fastest in out
+
+
+def test_vision_tutorial_converts_both_files_and_chats_about_the_picture(executed):
+    nb = load(executed, "04-vision-qwen2.5-vl.ipynb")
+    converted = html_of(cell(nb, "%to-gguf"))
+    assert converted.count("<table") == 2 and "mmproj-" in converted, "the model and its projector"
+    served = "".join(o.get("text", "") for o in cell(nb, "%serve $MODEL_DIR").outputs if o.output_type == "stream")
+    assert "projector: mmproj-" in served and "--mmproj" in served
+    chat = html_of(cell(nb, "%chat --server qwen2.5-vl --max-tokens $MAX_TOKENS --image"))
+    assert '<img src="data:image/png;base64,' in chat and "with 1 image" in chat
+    with_image = int(re.search(r"prompt (\d+) tokens", chat).group(1))
+    text_only = int(re.search(r"prompt (\d+) tokens", html_of(cell(nb, "%chat --server qwen2.5-vl --new"))).group(1))
+    assert with_image > text_only, (with_image, text_only)
+    java = "".join(o.get("text", "") for o in cell(nb, "import dev.llamagic.engine.chat").outputs if o.output_type == "stream")
+    m = re.search(r"prompt tokens with the picture: (\d+), without: (\d+)", java)
+    assert m and int(m.group(1)) > int(m.group(2)), java
+    assert "the server reads images: true" in java
 
 
 def test_dsw_tutorial_ends_with_snapshot_and_timer(executed):

@@ -20,6 +20,21 @@ public final class Chat {
         return stream(ctx, request, null);
     }
 
+    /**
+     * One question about images (files, http(s) URLs or data URLs), as a vision model served with its projector
+     * reads them: {@code Chat.ask(ctx, url, "What is in the picture?", "cat.png")}.
+     */
+    public static ChatResult ask(Context ctx, String url, String text, String... images) {
+        ChatRequest.Builder b = ChatRequest.to(url).user(text);
+        for (String i : images) b.image(i);
+        return ask(ctx, b.build());
+    }
+
+    /** Whether the server at {@code url} reads images (llama-server's {@code /props}); null when it does not say. */
+    public static Boolean readsImages(String url, String apiKey) {
+        return new ChatClient(ChatClient.normalize(url), apiKey).readsImages();
+    }
+
     /** As {@link #ask}, handing the answer's pieces to {@code listener} (may be null) as they arrive. */
     public static ChatResult stream(Context ctx, ChatRequest request, ChatClient.Listener listener) {
         return client(request).stream(request, listener, ctx::cancelled);

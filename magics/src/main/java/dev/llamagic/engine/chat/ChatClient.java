@@ -124,6 +124,28 @@ public final class ChatClient {
         }
     }
 
+    /**
+     * Whether the server reads images: llama-server's {@code /props} says so in {@code modalities.vision}
+     * (true when it was started with a projector); null when the server does not say (not a llama-server).
+     */
+    public Boolean readsImages() {
+        String root = baseUrl.endsWith("/v1") ? baseUrl.substring(0, baseUrl.length() - 3) : baseUrl;
+        try (Response r = http.newCall(request(root + "/props").build()).execute()) {
+            ResponseBody body = r.body();
+            if (!r.isSuccessful() || body == null) return null;
+            JsonNode v = JSON.readTree(body.string()).path("modalities").path("vision");
+            return v.isBoolean() ? v.asBoolean() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Whether a server's error message means that it cannot read images (started without a projector). */
+    public static boolean noImageSupport(String message) {
+        String m = message == null ? "" : message.toLowerCase(Locale.ROOT);
+        return m.contains("image input is not supported") || m.contains("multimodal is not supported");
+    }
+
     /** One question, one answer (no conversation), on the calling thread; an interrupt cancels it. */
     public ChatResult chat(String message) {
         return stream(ChatRequest.of(message), null, () -> false);

@@ -23,6 +23,7 @@ public final class ChatRequest {
     private final Long seed;
     private final boolean noThink;
     private final Boolean cachePrompt;
+    private final List<ChatImage> images;
 
     private ChatRequest(Builder b) {
         this.url = b.url;
@@ -38,6 +39,12 @@ public final class ChatRequest {
         this.seed = b.seed;
         this.noThink = b.noThink;
         this.cachePrompt = b.cachePrompt;
+        this.images = List.copyOf(b.images);
+    }
+
+    /** The images sent with the last user message (OpenAI {@code image_url} content parts, before its text). */
+    public List<ChatImage> images() {
+        return images;
     }
 
     public static Builder builder() {
@@ -89,8 +96,20 @@ public final class ChatRequest {
         Map<String, Object> m = new LinkedHashMap<>();
         String mdl = model != null ? model : defaultModel;
         if (mdl != null) m.put("model", mdl);
-        List<Map<String, String>> msgs = new ArrayList<>();
-        for (Message x : messages) msgs.add(Map.of("role", x.role(), "content", x.content()));
+        List<Map<String, Object>> msgs = new ArrayList<>();
+        int lastUser = -1;
+        for (int i = 0; i < messages.size(); i++) if (messages.get(i).role().equals("user")) lastUser = i;
+        for (int i = 0; i < messages.size(); i++) {
+            Message x = messages.get(i);
+            if (i == lastUser && !images.isEmpty()) {
+                List<Map<String, Object>> parts = new ArrayList<>();
+                for (ChatImage img : images) parts.add(Map.of("type", "image_url", "image_url", Map.of("url", img.dataUrl())));
+                parts.add(Map.of("type", "text", "text", x.content()));
+                msgs.add(Map.of("role", x.role(), "content", parts));
+            } else {
+                msgs.add(Map.of("role", x.role(), "content", x.content()));
+            }
+        }
         m.put("messages", msgs);
         m.put("stream", true);
         m.put("stream_options", Map.of("include_usage", true));
@@ -120,6 +139,7 @@ public final class ChatRequest {
         private Long seed;
         private boolean noThink;
         private Boolean cachePrompt;
+        private final List<ChatImage> images = new ArrayList<>();
 
         public Builder url(String v) { url = v; return this; }
         public Builder apiKey(String v) { apiKey = v; return this; }
@@ -140,6 +160,12 @@ public final class ChatRequest {
         public Builder noThink(boolean v) { noThink = v; return this; }
         /** llama-server: false re-evaluates the whole prompt (to measure prefill). */
         public Builder cachePrompt(Boolean v) { cachePrompt = v; return this; }
+
+        /** Images for the last user message ({@link ChatImage#of}: a file, an http(s) URL or a data URL). */
+        public Builder images(List<ChatImage> v) { images.addAll(v); return this; }
+        public Builder image(ChatImage v) { images.add(v); return this; }
+        /** An image by path or URL, read and checked now. */
+        public Builder image(String pathOrUrl) { images.add(ChatImage.of(pathOrUrl)); return this; }
 
         public ChatRequest build() {
             if (messages.isEmpty()) throw new IllegalArgumentException("a chat request needs a message");

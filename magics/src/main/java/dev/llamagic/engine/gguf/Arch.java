@@ -39,6 +39,11 @@ public abstract class Arch {
         return null;
     }
 
+    /** The vision tower this architecture converts into a projector GGUF ({@code mmproj-*.gguf}), or null (text only). */
+    public VisionTower vision() {
+        return null;
+    }
+
     /** The GGUF tensor name for a Hugging Face tensor, or null when llama.cpp's converter drops it. */
     public String tensorName(String hf) {
         if (hf.endsWith(".rotary_emb.inv_freq") || hf.endsWith(".attention.masked_bias") || hf.endsWith(".attention.bias")) return null;

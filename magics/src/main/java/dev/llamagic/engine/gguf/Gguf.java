@@ -32,6 +32,31 @@ public final class Gguf {
         }
     }
 
+    /**
+     * Converts a Hugging Face model directory and, for a vision-language model, its projector too
+     * ({@code mmproj-*.gguf}, for the server's multimodal projector option): the language model's result first.
+     */
+    public static java.util.List<HfConverter.Result> convertAll(Context ctx, HfConverter.Options options) throws IOException {
+        HfConverter.Plan text = HfConverter.plan(options);
+        HfConverter.Plan mmproj = MmprojConverter.plan(options);
+        HfConverter.checkDisk(text, options, 0);
+        if (mmproj != null) HfConverter.checkDisk(mmproj, options, 0);
+        java.util.List<HfConverter.Result> results = new java.util.ArrayList<>();
+        for (HfConverter.Plan plan : mmproj == null ? java.util.List.of(text) : java.util.List.of(text, mmproj)) {
+            try (Progress bar = ctx.notebook().progress("to-gguf " + plan.out().getFileName(), plan.sourceBytes(), Progress.Unit.BYTES)) {
+                HfConverter.Result r = HfConverter.write(ctx, plan, options, bar);
+                bar.finish(Units.bytes(r.bytes()) + " written");
+                results.add(r);
+            }
+        }
+        return results;
+    }
+
+    /** The projector GGUF of a vision-language model's directory, without writing anything; null for a text model. */
+    public static HfConverter.Plan planProjector(HfConverter.Options options) throws IOException {
+        return MmprojConverter.plan(options);
+    }
+
     /** The header of a GGUF file: metadata and tensor infos. */
     public static GgufFile read(Path gguf) throws IOException {
         return GgufReader.read(gguf);

@@ -150,13 +150,7 @@ public final class HfConverter {
     public static Plan plan(Options o) throws IOException {
         Path dir = o.modelDir().toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) throw new UserError(dir + " is not a directory (give the model's directory)");
-        JsonNode cfg = config(dir);
-        if (cfg.has("text_config") && cfg.get("text_config").isObject()) {
-            // multimodal configs keep the language model's parameters in text_config, as llama.cpp merges them
-            com.fasterxml.jackson.databind.node.ObjectNode merged = ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).deepCopy();
-            merged.setAll((com.fasterxml.jackson.databind.node.ObjectNode) cfg.get("text_config"));
-            cfg = merged;
-        }
+        JsonNode cfg = textConfig(config(dir));
         String hfArch = cfg.path("architectures").path(0).asText(null);
         if (hfArch == null) throw new UserError("config.json in " + dir + " names no architectures");
         Arch arch = Arch.find(hfArch);
@@ -202,6 +196,32 @@ public final class HfConverter {
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         kv.put("general.architecture", GgufValue.string(arch.ggufName()));
         kv.put("general.type", GgufValue.string("model"));
+        general(dir, names, kv);
+        arch.parameters(cfg, kv, fileType);
+        kv.put("general.quantization_version", GgufValue.u32(2));
+        arch.vocab(dir, cfg, kv);
+
+        Path out = outputPath(dir, o.outfile(), names, outputType);
+
+        List<GgufTensorInfo> infos = new ArrayList<>();
+        for (Planned p : planned) infos.add(new GgufTensorInfo(p.name(), p.dims(), p.type(), 0));
+        infos = GgufWriter.layout(infos, GgufWriter.DEFAULT_ALIGNMENT);
+        long srcBytes = planned.stream().mapToLong(Planned::sourceBytes).sum();
+        return new Plan(dir, arch, outputType, fileType, kv, List.copyOf(planned), infos, out, srcBytes, params);
+    }
+
+    /** Multimodal configs keep the language model's parameters in text_config: merged on top, as llama.cpp does. */
+    static JsonNode textConfig(JsonNode cfg) {
+        if (cfg.has("text_config") && cfg.get("text_config").isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode merged = ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).deepCopy();
+            merged.setAll((com.fasterxml.jackson.databind.node.ObjectNode) cfg.get("text_config"));
+            return merged;
+        }
+        return cfg;
+    }
+
+    /** The general.* keys after architecture and type: sampling defaults from generation_config.json, then names. */
+    static void general(Path dir, ModelName names, Map<String, GgufValue> kv) throws IOException {
         Path gen = dir.resolve("generation_config.json");
         if (Files.isRegularFile(gen)) {
             JsonNode g;
@@ -225,17 +245,6 @@ public final class HfConverter {
         if (names.finetune() != null) kv.put("general.finetune", GgufValue.string(names.finetune()));
         if (names.basename() != null) kv.put("general.basename", GgufValue.string(names.basename()));
         if (names.sizeLabel() != null) kv.put("general.size_label", GgufValue.string(names.sizeLabel()));
-        arch.parameters(cfg, kv, fileType);
-        kv.put("general.quantization_version", GgufValue.u32(2));
-        arch.vocab(dir, cfg, kv);
-
-        Path out = outputPath(dir, o.outfile(), names, outputType);
-
-        List<GgufTensorInfo> infos = new ArrayList<>();
-        for (Planned p : planned) infos.add(new GgufTensorInfo(p.name(), p.dims(), p.type(), 0));
-        infos = GgufWriter.layout(infos, GgufWriter.DEFAULT_ALIGNMENT);
-        long srcBytes = planned.stream().mapToLong(Planned::sourceBytes).sum();
-        return new Plan(dir, arch, outputType, fileType, kv, List.copyOf(planned), infos, out, srcBytes, params);
     }
 
     /**

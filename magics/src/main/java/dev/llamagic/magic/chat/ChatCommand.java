@@ -87,6 +87,10 @@ public class ChatCommand extends MagicCommand {
     @Option(names = "--history", description = "show the conversation so far")
     boolean history;
 
+    @Option(names = "--image", paramLabel = "PATH|URL", description = "an image for a vision model (a file or an http(s) URL; repeatable); "
+            + "the server needs its projector (%%serve --mmproj)")
+    List<String> imageArgs = new ArrayList<>();
+
     @Override
     public boolean acceptsBody() {
         return true;
@@ -151,10 +155,16 @@ public class ChatCommand extends MagicCommand {
                     + "; --new starts afresh)");
         }
 
+<<<<<<< HEAD
         ChatRequest req = ChatRequest.to(serverUrl).apiKey(key).authorization(authorization).messages(conv.messagesFor(message)).model(model)
+=======
+        List<dev.llamagic.engine.chat.ChatImage> images = ChatImages.load(p, imageArgs, serverUrl, key, who);
+        ChatRequest req = ChatRequest.to(serverUrl).images(images).apiKey(key).messages(conv.messagesFor(message)).model(model)
+>>>>>>> vision
                 .temperature(temp).topK(topK).topP(topP).minP(minP).maxTokens(maxTokens).seed(seed).noThink(noThink)
                 .build();
         ChatView view = new ChatView(out, who, showThinking, !"terminal".equals(ctx.host()));
+        view.images(images);
         ChatResult result;
         try {
             result = Chat.stream(ctx, req, view::delta);
@@ -162,7 +172,8 @@ public class ChatCommand extends MagicCommand {
             ctx.cancel();
             throw new Interrupted(p);
         } catch (UserError e) {
-            String why = e instanceof ChatClient.Refused ? e.getMessage() + ": pass the server's key with --api-key" : e.getMessage();
+            String why = e instanceof ChatClient.Refused ? e.getMessage() + ": pass the server's key with --api-key"
+                    : !images.isEmpty() && ChatClient.noImageSupport(e.getMessage()) ? ChatImages.noProjector(who) : e.getMessage();
             view.fail(why);
             throw new UserError(p + ": " + why);
         }

@@ -1,5 +1,6 @@
 package dev.llamagic.magic.chat;
 
+import dev.llamagic.engine.chat.ChatImage;
 import dev.llamagic.engine.chat.ChatResult;
 
 import dev.llamagic.util.Html;
@@ -20,6 +21,7 @@ public final class ChatView {
     private final StringBuilder reasoning = new StringBuilder();
     private final StringBuilder answer = new StringBuilder();
     private long lastDraw;
+    private java.util.List<ChatImage> images = java.util.List.of();
 
     /**
      * @param who          what answers ("qwen3 @ http://127.0.0.1:8080"), shown small
@@ -32,6 +34,12 @@ public final class ChatView {
         this.live = liveUpdates ? notebook.live(html("streaming", null), "waiting for the first token…") : null;
         this.lastDraw = System.nanoTime();
         this.notebook = notebook;
+    }
+
+    /** The images sent with the question: thumbnails above the answer, and their count after the numbers. */
+    public synchronized void images(java.util.List<ChatImage> imgs) {
+        images = java.util.List.copyOf(imgs);
+        if (liveUpdates && !images.isEmpty()) live.update(html("streaming", null), text(null));
     }
 
     public synchronized void delta(String r, String t) {
@@ -64,18 +72,32 @@ public final class ChatView {
 
     private String text(String footer) {
         StringBuilder b = new StringBuilder();
+        for (ChatImage i : images) {
+            b.append("[image: ").append(i.label()).append(", ").append(i.kind()).append(", ")
+                    .append(dev.llamagic.util.Units.bytes(i.bytes().length)).append("]\n");
+        }
+        if (!images.isEmpty()) b.append('\n');
         if (reasoning.length() > 0) {
             b.append(showThinking ? "[thinking]\n" + reasoning.toString().strip() + "\n[/thinking]\n\n"
                     : "[thinking: " + reasoning.length() + " characters, hidden]\n\n");
         }
         b.append(answer.length() == 0 && footer == null ? "…" : answer.toString().strip());
-        if (footer != null) b.append("\n\n").append(footer);
+        if (footer != null) b.append("\n\n").append(footer).append(imageNote());
         return b.toString();
     }
 
     private String html(String state, String footer) {
         StringBuilder b = new StringBuilder();
         b.append("<div class=\"llamagic-chat\" data-state=\"").append(state).append("\">");
+        if (!images.isEmpty()) {
+            b.append("<div class=\"llamagic-chat-images\" style=\"display:flex;gap:6px;margin-bottom:6px\">");
+            for (ChatImage i : images) {
+                b.append("<img src=\"").append(i.dataUrl()).append("\" alt=\"").append(Html.escape(i.label()))
+                        .append("\" title=\"").append(Html.escape(i.label()))
+                        .append("\" style=\"max-height:128px;max-width:192px;border:1px solid #ddd;border-radius:4px\">");
+            }
+            b.append("</div>");
+        }
         if (reasoning.length() > 0) {
             boolean thinking = answer.length() == 0 && state.equals("streaming");
             b.append("<details class=\"llamagic-thinking\"").append(showThinking ? " open" : "").append(">")
@@ -97,9 +119,14 @@ public final class ChatView {
         if (footer != null) {
             String color = state.equals("failed") ? "#c62828" : "#666";
             b.append("<div class=\"llamagic-chat-stats\" style=\"color:").append(color).append(";font-size:11px;margin-top:4px\">")
-                    .append(Html.escape(footer)).append(who == null ? "" : " · " + Html.escape(who)).append("</div>");
+                    .append(Html.escape(footer)).append(imageNote()).append(who == null ? "" : " · " + Html.escape(who)).append("</div>");
         }
         b.append("</div>");
         return b.toString();
+    }
+
+    /** " · with 1 image" after the numbers (the prompt count includes the image's tokens); empty without images. */
+    private String imageNote() {
+        return images.isEmpty() ? "" : " · with " + images.size() + (images.size() == 1 ? " image" : " images");
     }
 }

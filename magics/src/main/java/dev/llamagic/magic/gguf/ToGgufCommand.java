@@ -19,8 +19,8 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 @Command(name = "to-gguf", mixinStandardHelpOptions = true,
-        description = {"Converts a Hugging Face model directory (safetensors) to GGUF in Java, like convert_hf_to_gguf.py (Qwen3, Qwen2/2.5, Llama 2/3.x).",
-                "把 Hugging Face 模型目录（safetensors）转换为 GGUF（纯 Java，与 convert_hf_to_gguf.py 结果一致；支持 Qwen3、Qwen2/2.5、Llama 2/3.x）。"})
+        description = {"Converts a Hugging Face model directory (safetensors) to GGUF in Java, like convert_hf_to_gguf.py (Qwen3, Qwen2/2.5, Llama 2/3.x; Qwen2-VL/2.5-VL and Qwen3-VL with their mmproj projector).",
+                "把 Hugging Face 模型目录（safetensors）转换为 GGUF（纯 Java，与 convert_hf_to_gguf.py 结果一致；支持 Qwen3、Qwen2/2.5、Llama 2/3.x；Qwen2-VL/2.5-VL、Qwen3-VL 同时生成 mmproj 视觉投影文件）。"})
 public class ToGgufCommand extends MagicCommand {
 
     @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "the model directory (config.json, tokenizer.json or Llama's tokenizer.model, *.safetensors)")
@@ -66,7 +66,7 @@ public class ToGgufCommand extends MagicCommand {
         switch (engine.toLowerCase(Locale.ROOT)) {
             case "java" -> {
                 try {
-                    report(Gguf.convertWithResult(ctx, o));
+                    for (HfConverter.Result r : Gguf.convertAll(ctx, o)) report(r);
                 } catch (ConvertError e) {
                     throw new UserError(prefix + ": " + e.withAdvice(advice(e.reason())), e);
                 }

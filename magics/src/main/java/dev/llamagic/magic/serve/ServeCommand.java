@@ -104,6 +104,13 @@ public class ServeCommand extends MagicCommand {
     @Option(names = "--timeout", description = "seconds the model may take to load (default 900)")
     Integer timeout;
 
+    @Option(names = "--mmproj", paramLabel = "FILE", description = "multimodal projector (mmproj-*.gguf) for a vision model: "
+            + "images in %%chat --image (default: the mmproj*.gguf beside the model)")
+    Path mmproj;
+
+    @Option(names = "--no-mmproj", description = "serve a vision model for text only (no projector)")
+    boolean noMmproj;
+
     /** What to do instead of starting a server: one of these at most (picocli refuses two). */
     static final class Mode {
         @Option(names = "--list", required = true, description = "list the servers started in this kernel")
@@ -183,7 +190,8 @@ public class ServeCommand extends MagicCommand {
         ServerSpec spec = ServerSpec.builder(found.file())
                 .name(name).alias(alias).host(host).port(portNumber).ctx(ctxSize).ngl(ngl).flashAttention(fa)
                 .splitMode(sm).parallel(parallel).temperature(temp).topK(topK).topP(topP).minP(minP)
-                .reasoningFormat(reasoningFormat).preset(preset).apiKey(apiKey).extraFlags(raw)
+                .reasoningFormat(reasoningFormat).preset(preset).apiKey(apiKey)
+                .extraFlags(VisionServe.withProjector(ctx, out, p, found.file(), mmproj, noMmproj, raw))
                 .build();
         Duration loadTimeout = loadTimeout();
         if (!spec.loopback()) {

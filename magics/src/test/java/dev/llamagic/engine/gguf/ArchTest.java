@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ArchTest {
     @Test
     void theServicesFileListsEachArchitectureOnceInItsOrder() {
-        assertEquals(List.of(Qwen3Arch.class, Qwen2Arch.class, LlamaArch.class),
+        assertEquals(List.of(Qwen3Arch.class, Qwen2Arch.class, LlamaArch.class, Qwen2VLArch.class, Qwen3VLArch.class),
                 Arch.all().stream().map(Object::getClass).toList());
         assertSame(Arch.all(), Arch.all(), "loaded once");
         Set<String> names = new HashSet<>();

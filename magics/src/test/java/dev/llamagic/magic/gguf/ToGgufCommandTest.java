@@ -67,7 +67,7 @@ class ToGgufCommandTest {
         cfg.putArray("architectures").add("FancyNewForCausalLM");
         json.writeValue(dir.resolve("config.json").toFile(), cfg);
         assertEquals("%to-gguf: architecture FancyNewForCausalLM is not converted by llamagic itself (it converts Qwen3ForCausalLM,"
-                        + " Qwen2ForCausalLM, LlamaForCausalLM); try --engine python, which runs llama.cpp's convert_hf_to_gguf.py",
+                        + " Qwen2ForCausalLM, LlamaForCausalLM, Qwen2_5_VLForConditionalGeneration, Qwen2VLForConditionalGeneration, Qwen3VLForConditionalGeneration); try --engine python, which runs llama.cpp's convert_hf_to_gguf.py",
                 error(dir.toString(), "--outfile", out.resolve("x.gguf").toString()));
 
         List<TinyModel.Src> tensors = new ArrayList<>(TinyModel.tensors("Qwen3ForCausalLM", "F32"));
