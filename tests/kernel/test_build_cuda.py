@@ -81,9 +81,10 @@ def test_the_install_record_and_the_binaries_without_a_device(cuda_build):
     assert "sm_86" in m["cudaCode"]
     bin_dir = m["binDir"]
     lib = os.path.join(bin_dir, "libggml-cuda.so")
-    # cuobjdump (the toolkit's own reader) agrees: machine code for sm_86 and nothing else
+    # cuobjdump (the toolkit's own reader) agrees: machine code for sm_86 and nothing else. Debian's 11.8 cuobjdump
+    # misreads CUDA 13 fat binaries ("sm_188", "Support for 'sm_4' has been removed") and the CUDA 13 wheels have none.
     cuobjdump = shutil.which("cuobjdump")
-    if cuobjdump:
+    if cuobjdump and TIER == "1":
         out = subprocess.run([cuobjdump, "--list-elf", lib], capture_output=True, text=True, timeout=300)
         archs = set(re.findall(r"\.(sm_\d+)\.cubin", out.stdout))
         assert archs == {"sm_86"}, out.stdout[-2000:]

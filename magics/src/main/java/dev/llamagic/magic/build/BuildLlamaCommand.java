@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  %%build-llama                     upstream " + LlamaSource.DEFAULT_REF + "; CUDA if GPU + toolkit",
                 "  %%build-llama --cuda --ref <tag>  require CUDA, another release",
+                "  %%build-llama --cuda --cuda-arch a10   cross-build for an A10 on a machine without a GPU",
                 "  %%build-llama --source ~/llama.cpp --cpu",
                 "  %%build-llama --list              the builds in the cache"})
 public class BuildLlamaCommand extends MagicCommand {
