@@ -23,6 +23,8 @@ mkdir -p "$bench_home"
 cp "$jar" "$bench_home/llamagic.jar" && jar="$bench_home/llamagic.jar"
 export LLAMAGIC_HOME="$bench_home/home"
 unset LLAMAGIC_LLAMA_BIN
+# cold means cold: builds use ccache when it is installed (its cache under LLAMAGIC_HOME)
+export CCACHE_DISABLE=1
 magic=(java -jar "$jar" build-llama --source "$src" --cpu)
 
 plan="$("${magic[@]}" --dry-run)"

@@ -24,6 +24,7 @@ final class Hints {
         return switch (hint.get(0)) {
             case "build-first" -> ": run %build-llama first";
             case "build-target" -> " (build it with %build-llama --target " + arg + ")";
+            case "build-cuda-arch" -> " (%build-llama --cuda --cuda-arch " + arg + ")";
             case "dsw-instance" -> " or pass --instance dsw-...; %dsw list shows the instances";
             case "dsw-snapshots" -> " (%dsw snapshots shows it)";
             case "dsw-outside" -> ": pass --region (and --instance dsw-...) and provide Alibaba Cloud credentials";

@@ -30,7 +30,9 @@ import java.util.Optional;
  */
 public record BuildPlan(Path sourceDir, Path buildDir, String commit, String backend, List<String> cudaArchs,
                         CudaToolkit.Nvcc nvcc, String generator, int jobs, List<String> targets,
-                        List<String> configure, List<String> build, String key, List<String> noteTemplates) {
+                        List<String> configure, List<String> build, String key, List<String> noteTemplates,
+                        CudaToolkit.HostCompiler hostCompiler, boolean crossBuild, Map<String, String> env,
+                        Path toolkitRoot) {
 
     /** What {@code %build-llama} builds unless told to add more. */
     public static final List<String> DEFAULT_TARGETS = List.of("llama-server", "llama-cli", "llama-quantize", "llama-bench");
@@ -65,8 +67,16 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         return java.util.Optional.ofNullable(best);
     }
 
-    /** The machine's side of the inputs. */
-    public record Machine(String cmake, boolean ninja, int cores, CudaToolkit.Probe cuda) {}
+    /**
+     * The machine's side of the inputs; {@code ccache} the ccache program (null: none, builds go without) and
+     * {@code ccacheDir} its cache (under LLAMAGIC_HOME), {@code toolkits} where toolkit roots made of pip wheels go.
+     */
+    public record Machine(String cmake, boolean ninja, int cores, CudaToolkit.Probe cuda, String ccache, Path ccacheDir,
+                          Path toolkits) {
+        public Machine(String cmake, boolean ninja, int cores, CudaToolkit.Probe cuda) {
+            this(cmake, ninja, cores, cuda, null, null, null);
+        }
+    }
 
     /**
      * Plans a build.
@@ -77,9 +87,22 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         String backend = chooseBackend(opts, m.cuda(), notes);
         List<String> archs = List.of();
         CudaToolkit.Nvcc nvcc = null;
+        CudaToolkit.HostCompiler host = null;
+        boolean cross = false;
+        Path toolkitRoot = null;
         if (backend.equals("cuda")) {
             nvcc = m.cuda().nvcc();
             archs = cudaArchs(opts, m.cuda());
+            cross = !m.cuda().hasGpu();
+            for (String a : archs) {
+                if (CudaToolkit.compareVersions(nvcc.version(), "13.0") >= 0 && CudaArchs.number(a) < 75) {
+                    throw new UserError("CUDA " + nvcc.version() + " (" + nvcc.path() + ") cannot compile for compute capability "
+                            + dotted(a) + " (CUDA 13 dropped the GPUs before 7.5): use a CUDA 12 or 11 toolkit for it");
+                }
+            }
+            if (CudaWheels.isWheel(nvcc) && m.toolkits() != null) {
+                toolkitRoot = m.toolkits().resolve("cuda-" + nvcc.version() + "-" + Hashes.sha256Hex(nvcc.home().toString()).substring(0, 8));
+            }
             for (String a : archs) {
                 Optional<String> min = CudaToolkit.minimumCudaFor(a);
                 if (min.isPresent() && CudaToolkit.compareVersions(nvcc.version(), min.get()) < 0) {
@@ -93,11 +116,22 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
                 notes.add("CUDA toolkit " + nvcc.version() + " is newer than the driver supports (CUDA " + driver
                         + "): the binaries may not see the GPU");
             }
+            String hostDefine = opts.defines().get("CMAKE_CUDA_HOST_COMPILER");
+            if (hostDefine == null) {
+                host = CudaToolkit.chooseHost(nvcc, m.cuda().hostCompilers());
+            } else {
+                if (!java.nio.file.Files.isExecutable(Path.of(hostDefine))) {
+                    throw new UserError("the CUDA host compiler " + hostDefine + " (CMAKE_CUDA_HOST_COMPILER) does not exist:"
+                            + " name an installed g++ (CUDA " + nvcc.version() + " takes g++ "
+                            + CudaToolkit.newestHostGcc(nvcc.version()) + " or older)");
+                }
+                host = new CudaToolkit.HostCompiler(Path.of(hostDefine), 0);
+            }
         }
         int jobs = opts.jobs() > 0 ? opts.jobs() : Math.max(1, m.cores());
         LinkedHashSet<String> targets = new LinkedHashSet<>(DEFAULT_TARGETS);
         targets.addAll(opts.targets());
-        String key = key(commit, backend, archs, nvcc, opts);
+        String key = key(commit, backend, archs, nvcc, host, opts);
         Path buildDir = buildsDir.resolve(key);
         String generator = m.ninja() ? "Ninja" : "Unix Makefiles";
 
@@ -112,9 +146,21 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         configure.add("-DLLAMA_USE_PREBUILT_UI=OFF");
         if (backend.equals("cuda")) {
             configure.add("-DGGML_CUDA=ON");
-            configure.add("-DCMAKE_CUDA_COMPILER=" + nvcc.path());
-            configure.add("-DCUDAToolkit_ROOT=" + nvcc.home());
+            configure.add("-DCMAKE_CUDA_COMPILER=" + (toolkitRoot != null ? toolkitRoot.resolve("bin").resolve("nvcc") : nvcc.path()));
+            configure.add("-DCUDAToolkit_ROOT=" + (toolkitRoot != null ? toolkitRoot : nvcc.home()));
             configure.add("-DCMAKE_CUDA_ARCHITECTURES=" + String.join(";", archs));
+            if (!opts.defines().containsKey("CMAKE_CUDA_HOST_COMPILER")) configure.add("-DCMAKE_CUDA_HOST_COMPILER=" + host.path());
+        }
+        java.util.TreeMap<String, String> env = new java.util.TreeMap<>();
+        if (m.ccache() != null && !opts.defines().containsKey("GGML_CCACHE")) {
+            // explicit launchers (ggml's own ccache use stops when these are set), the cache under LLAMAGIC_HOME
+            configure.add("-DCMAKE_C_COMPILER_LAUNCHER=" + m.ccache());
+            configure.add("-DCMAKE_CXX_COMPILER_LAUNCHER=" + m.ccache());
+            if (backend.equals("cuda")) configure.add("-DCMAKE_CUDA_COMPILER_LAUNCHER=" + m.ccache());
+            if (m.ccacheDir() != null) env.put("CCACHE_DIR", m.ccacheDir().toString());
+            // paths relative to the build directory: builds with other keys (same depth) share the cache
+            Path base = commonAncestor(sourceDir.toAbsolutePath().normalize(), buildDir.toAbsolutePath().normalize());
+            if (base != null && base.getNameCount() > 0) env.put("CCACHE_BASEDIR", base.toString());
         }
         for (Map.Entry<String, String> d : opts.defines().entrySet()) {
             configure.add("-D" + d.getKey() + "=" + d.getValue());
@@ -122,8 +168,24 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
         List<String> build = new ArrayList<>(List.of(m.cmake(), "--build", buildDir.toString(), "--config", "Release",
                 "-j", String.valueOf(jobs), "--target"));
         build.addAll(targets);
+        if (cross) {
+            notes.add("no NVIDIA GPU here (" + m.cuda().gpuProblem() + "): cross-building for CUDA "
+                    + String.join(", ", archs.stream().map(a -> "sm_" + a.replaceAll("-.*$", "")).toList())
+                    + " with nvcc " + nvcc.version() + " and g++ " + (host.major() > 0 ? host.major() + " " : "") + "(" + host.path()
+                    + "); the device check waits for the first build or server start on a GPU");
+        } else if (backend.equals("cuda") && !host.path().getFileName().toString().equals("g++")) {
+            notes.add("CUDA " + nvcc.version() + " takes g++ " + CudaToolkit.newestHostGcc(nvcc.version())
+                    + " or older: its host compiler is " + host.path());
+        }
         return new BuildPlan(sourceDir, buildDir, commit, backend, archs, nvcc, generator, jobs, List.copyOf(targets),
-                List.copyOf(configure), List.copyOf(build), key, List.copyOf(notes));
+                List.copyOf(configure), List.copyOf(build), key, List.copyOf(notes), host, cross,
+                java.util.Collections.unmodifiableMap(env), toolkitRoot);
+    }
+
+    private static Path commonAncestor(Path a, Path b) {
+        Path p = a;
+        while (p != null && !b.startsWith(p)) p = p.getParent();
+        return p;
     }
 
     /** What the user should know about the choices made, in the engine's words. */
@@ -134,6 +196,11 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
     /** {@link #notes()} with options named as {@code names} says (see {@link Wording}). */
     public List<String> notes(java.util.Map<String, String> names) {
         return noteTemplates.stream().map(n -> Wording.render(n, names)).toList();
+    }
+
+    /** Whether the planning saw an NVIDIA GPU (a CUDA build that is not a cross-build). */
+    public boolean machineHasGpu() {
+        return backend.equals("cuda") && !crossBuild;
     }
 
     /** Where the binaries land. */
@@ -155,10 +222,10 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
                             + String.join(", ", cuda.searched()) + notesSuffix(cuda)
                             + "): install the toolkit or set CUDA_HOME{orCpu|, or build for the CPU}");
                 }
-                if (!cuda.hasGpu()) {
+                if (!cuda.hasGpu() && opts.cudaArchs().isEmpty()) {
                     throw new Wording.Error("{cuda|a CUDA build} found nvcc " + cuda.nvcc().version() + " at " + cuda.nvcc().path()
-                            + " but no NVIDIA GPU (" + cuda.gpuProblem() + "): a CUDA build is verified on the GPU,"
-                            + " so run it on a GPU instance{orCpu|, or build for the CPU}");
+                            + " but no NVIDIA GPU (" + cuda.gpuProblem() + "): run it on a GPU instance{crossArch|, name the GPU's CUDA"
+                            + " architecture to cross-build for it}{orCpu|, or build for the CPU}");
                 }
                 return "cuda";
             default:
@@ -183,21 +250,7 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
     }
 
     private static List<String> cudaArchs(BuildOptions opts, CudaToolkit.Probe cuda) {
-        if (!opts.cudaArchs().isEmpty()) {
-            List<String> archs = new ArrayList<>();
-            for (String a : opts.cudaArchs()) {
-                for (String part : a.split("[;,\\s]+")) {
-                    String p = part.trim().replace(".", "");
-                    if (p.isEmpty()) continue;
-                    if (!p.matches("\\d{2,3}[a-z]?(-real|-virtual)?")) {
-                        throw new Wording.Error("{cudaArch|the CUDA architecture} " + part + " is not a CUDA architecture"
-                                + " (write the compute capability without the dot: 86 for an A10, 75 for a T4)");
-                    }
-                    if (!archs.contains(p)) archs.add(p);
-                }
-            }
-            return List.copyOf(archs);
-        }
+        if (!opts.cudaArchs().isEmpty()) return CudaArchs.parse(opts.cudaArchs());
         if (cuda.gpus().stream().anyMatch(g -> g.arch().isEmpty())) {
             throw new Wording.Error("cannot tell the compute capability of " + unknownGpu(cuda)
                     + " (nvidia-smi does not say): name it{archName| in cudaArchs}, e.g. {archExample|86} for an A10");
@@ -223,12 +276,15 @@ public record BuildPlan(Path sourceDir, Path buildDir, String commit, String bac
      * binaries. Targets are not part of it: adding a target builds into the same directory (ninja compiles only
      * what the new target needs) and leaves the other binaries as they were.
      */
-    static String key(String commit, String backend, List<String> archs, CudaToolkit.Nvcc nvcc, BuildOptions opts) {
+    static String key(String commit, String backend, List<String> archs, CudaToolkit.Nvcc nvcc, CudaToolkit.HostCompiler host,
+                      BuildOptions opts) {
         StringBuilder canon = new StringBuilder();
         canon.append("commit=").append(commit).append('\n');
         canon.append("backend=").append(backend).append('\n');
         canon.append("archs=").append(String.join(";", archs)).append('\n');
         canon.append("nvcc=").append(nvcc == null ? "" : nvcc.version() + "@" + nvcc.path()).append('\n');
+        // CPU keys stay as they were; a CUDA build's host compiler changes its binaries
+        if (host != null) canon.append("host=").append(host.path()).append('\n');
         canon.append("native=").append(opts.nativeCpu()).append('\n');
         canon.append("type=Release\n");
         opts.defines().forEach((k, v) -> canon.append("D:").append(k).append('=').append(v).append('\n'));

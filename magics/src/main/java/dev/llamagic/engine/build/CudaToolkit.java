@@ -53,7 +53,15 @@ public final class CudaToolkit {
      * supports (null if unknown), why no GPU was seen (null if some were), where nvcc was looked for, notes.
      */
     public record Probe(Nvcc nvcc, List<Gpu> gpus, String driverCuda, String gpuProblem, List<String> searched,
-                        List<String> notes) {
+                        List<String> notes, List<HostCompiler> hostCompilers) {
+        public Probe {
+            hostCompilers = List.copyOf(hostCompilers == null ? List.of() : hostCompilers);
+        }
+
+        public Probe(Nvcc nvcc, List<Gpu> gpus, String driverCuda, String gpuProblem, List<String> searched, List<String> notes) {
+            this(nvcc, gpus, driverCuda, gpuProblem, searched, notes, List.of());
+        }
+
         public boolean hasGpu() {
             return !gpus.isEmpty();
         }
@@ -65,6 +73,9 @@ public final class CudaToolkit {
             return List.copyOf(s);
         }
     }
+
+    /** A g++ nvcc can use as its host compiler: its path and major version (g++-11 → 11). */
+    public record HostCompiler(Path path, int major) {}
 
     private static final Pattern NVCC_RELEASE = Pattern.compile("release (\\d+\\.\\d+)");
     private static final Pattern DRIVER_CUDA = Pattern.compile("CUDA Version:\\s*(\\d+\\.\\d+)");
@@ -129,7 +140,8 @@ public final class CudaToolkit {
         }
         List<String> searched = new ArrayList<>();
         Nvcc nvcc = findNvcc(driverCuda, searched, notes);
-        return new Probe(nvcc, List.copyOf(gpus), driverCuda, gpuProblem, List.copyOf(searched), List.copyOf(notes));
+        List<HostCompiler> hosts = nvcc == null ? List.of() : hostCompilers();
+        return new Probe(nvcc, List.copyOf(gpus), driverCuda, gpuProblem, List.copyOf(searched), List.copyOf(notes), hosts);
     }
 
     private Nvcc findNvcc(String driverCuda, List<String> searched, List<String> notes) {
@@ -148,6 +160,8 @@ public final class CudaToolkit {
             Nvcc n = nvccAt(onPath, "PATH");
             if (n != null) return n;
         }
+        Nvcc wheel = CudaWheels.find(env, searched, notes, this::nvccAt);
+        if (wheel != null) return wheel;
         searched.add(localRoot.resolve("cuda") + "/bin/nvcc");
         Nvcc usual = nvccAt(localRoot.resolve("cuda").resolve("bin").resolve("nvcc"), localRoot.resolve("cuda").toString());
         if (usual != null) return usual;
@@ -183,7 +197,78 @@ public final class CudaToolkit {
         return m.matches() ? m.group(1) : "0";
     }
 
-    private Nvcc nvccAt(Path p, String via) {
+    /** g++ and every g++-N on PATH, with their major versions (plain g++ asked with -dumpversion). */
+    List<HostCompiler> hostCompilers() {
+        List<HostCompiler> found = new ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        String path = env.getOrDefault("PATH", "");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (dir.isBlank()) continue;
+            try (Stream<Path> s = Files.list(Path.of(dir))) {
+                for (Path p : s.sorted().toList()) {
+                    String name = p.getFileName().toString();
+                    Matcher m = GXX.matcher(name);
+                    if (!m.matches() || !Files.isExecutable(p) || Files.isDirectory(p)) continue;
+                    Path real;
+                    try {
+                        real = p.toRealPath();
+                    } catch (IOException e) {
+                        continue;
+                    }
+                    int major;
+                    if (m.group(1) != null) {
+                        major = Integer.parseInt(m.group(1));
+                    } else {
+                        ChildProcess.Result r = run(List.of(p.toString(), "-dumpversion"));
+                        String v = r.output().trim();
+                        if (!r.ok() || !v.matches("\\d+(\\..*)?")) continue;
+                        major = Integer.parseInt(v.replaceAll("\\..*$", ""));
+                    }
+                    // one entry per compiler: g++ and g++-12 are often the same file
+                    if (seen.add(real) || m.group(1) == null) found.add(new HostCompiler(p, major));
+                }
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                // a PATH entry that is not a directory
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    private static final Pattern GXX = Pattern.compile("g\\+\\+(?:-(\\d+))?");
+
+    /** The newest g++ major a CUDA release accepts as host compiler (nvcc refuses newer ones). */
+    static int newestHostGcc(String cuda) {
+        if (compareVersions(cuda, "13.0") >= 0) return 15;
+        if (compareVersions(cuda, "12.8") >= 0) return 14;
+        if (compareVersions(cuda, "12.4") >= 0) return 13;
+        if (compareVersions(cuda, "12.0") >= 0) return 12;
+        if (compareVersions(cuda, "11.4") >= 0) return 11;
+        if (compareVersions(cuda, "11.1") >= 0) return 10;
+        return 9;
+    }
+
+    /**
+     * The host compiler for {@code nvcc}: the newest g++ it accepts, plain g++ first among equals; throws a one-line
+     * {@link UserError} naming what is there and what to install when none fits.
+     */
+    public static HostCompiler chooseHost(Nvcc nvcc, List<HostCompiler> found) {
+        int newest = newestHostGcc(nvcc.version());
+        HostCompiler best = null;
+        for (HostCompiler h : found) {
+            if (h.major() > newest) continue;
+            if (best == null || h.major() > best.major()) best = h;
+        }
+        if (best != null) return best;
+        if (found.isEmpty()) {
+            throw new UserError("CUDA " + nvcc.version() + " needs a C++ host compiler (g++ " + newest
+                    + " or older), but there is no g++ on PATH: apt-get install -y g++-" + newest);
+        }
+        String there = String.join(", ", found.stream().map(h -> "g++ " + h.major() + " (" + h.path() + ")").distinct().toList());
+        throw new UserError("CUDA " + nvcc.version() + " (" + nvcc.path() + ") accepts g++ " + newest
+                + " or older as its host compiler, but only " + there + " is here: apt-get install -y g++-" + newest);
+    }
+
+    Nvcc nvccAt(Path p, String via) {
         if (!Files.isExecutable(p) || Files.isDirectory(p)) return null;
         ChildProcess.Result r = run(List.of(p.toString(), "--version"));
         Matcher m = NVCC_RELEASE.matcher(r.output());

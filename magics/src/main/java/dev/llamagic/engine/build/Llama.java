@@ -71,6 +71,7 @@ public final class Llama {
         if (all.isEmpty()) {
             throw new UserError("no llama.cpp build found under " + buildsDir(ctx)).hint("build-first");
         }
-        return all.get(0);
+        // a cross-built CUDA build's first use on a GPU completes its device check
+        return DeviceCheck.completeIfDue(ctx, all.get(0));
     }
 }

@@ -48,6 +48,11 @@ public final class LlamaBuilder {
                 return String.format(Locale.ROOT, "llama.cpp %s (%s) is already built and verified (cached build %s);"
                         + " answered from the cache in %.2f s", shortCommit(install.commit()), label(plan), install.key(), seconds);
             }
+            if (install.devicePending()) {
+                return "cross-built llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ") in "
+                        + Units.duration(seconds) + " → " + install.binDir() + "; verified without a GPU ("
+                        + install.cudaCode() + "), device check pending";
+            }
             return "built and verified llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ") in "
                     + Units.duration(seconds) + " → " + install.binDir();
         }
@@ -65,8 +70,19 @@ public final class LlamaBuilder {
             rows.add(Map.entry("source", i.source()));
             rows.add(Map.entry("version", i.version()));
             rows.add(Map.entry("backends", String.join(", ", backendsBuilt(i.binDir()))));
-            rows.add(Map.entry("devices seen", i.devices().isEmpty() ? "none (CPU only)" : String.join("; ", i.devices())));
+            rows.add(Map.entry("devices seen", !i.devices().isEmpty() ? String.join("; ", i.devices())
+                    : i.cuda() ? "none (no GPU here)" : "none (CPU only)"));
             rows.add(Map.entry("CUDA archs", i.cudaArchs().isEmpty() ? "-" : i.cudaArchs()));
+            if (i.cuda()) {
+                if (plan.nvcc() != null) {
+                    rows.add(Map.entry("CUDA toolkit", plan.nvcc().version() + " (" + plan.nvcc().path() + ")"
+                            + (plan.hostCompiler() == null ? "" : ", host compiler " + plan.hostCompiler().path())));
+                }
+                rows.add(Map.entry("CUDA code", i.cudaCode().isEmpty() ? "-" : i.cudaCode()));
+                rows.add(Map.entry("device check", i.devicePending()
+                        ? "pending: cross-built, device check pending (the first build or server start on a GPU completes it)"
+                        : "done"));
+            }
             rows.add(Map.entry("build time", i.buildSeconds() > 0 ? Units.duration(i.buildSeconds()) : "-"));
             rows.add(Map.entry("built at", i.builtAt().toString()));
             for (String target : i.targets()) rows.add(Map.entry(target, i.binDir().resolve(target).toString()));
@@ -159,7 +175,9 @@ public final class LlamaBuilder {
         CudaToolkit.Probe cuda = opts.backend() == BuildOptions.Backend.CPU
                 ? new CudaToolkit.Probe(null, List.of(), null, "not looked for (a CPU build)", List.of(), List.of())
                 : CudaToolkit.system(ctx.env()).probe();
-        return new BuildPlan.Machine(cmake.toString(), ninja, Runtime.getRuntime().availableProcessors(), cuda);
+        Path ccache = ChildProcess.which("ccache", ctx.env());
+        return new BuildPlan.Machine(cmake.toString(), ninja, Runtime.getRuntime().availableProcessors(), cuda,
+                ccache == null ? null : ccache.toString(), ctx.home().resolve("ccache"), ctx.home().resolve("cuda-toolkits"));
     }
 
     /** The build directory's lock; while another process (another kernel, a terminal) builds the same key, waits for it. */
@@ -207,6 +225,7 @@ public final class LlamaBuilder {
 
     private Result hit(BuildPlan plan, LlamaInstall install, long t0) {
         plan.notes(names).forEach(out::warn);
+        if (install.devicePending() && plan.machineHasGpu()) install = DeviceCheck.completeIfDue(ctx, install);
         return new Result(install, true, (System.nanoTime() - t0) / 1e9, plan);
     }
 
@@ -218,8 +237,9 @@ public final class LlamaBuilder {
         Files.createDirectories(dir);
         Path log = dir.resolve(LOG);
         long t0 = System.nanoTime();
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = new HashMap<>(plan.env());
         env.put("NINJA_STATUS", "[%f/%t] ");
+        if (plan.toolkitRoot() != null) CudaWheels.assemble(plan.nvcc(), plan.toolkitRoot());
         String title = "building llama.cpp " + shortCommit(plan.commit()) + " (" + label(plan) + ")";
         // compile time summed over the runs that made this directory (an interrupted build resumes)
         Path timeFile = dir.resolve("llamagic-build-seconds");
@@ -354,7 +374,8 @@ public final class LlamaBuilder {
     private static boolean isUserDefine(String name) {
         return !List.of("CMAKE_BUILD_TYPE", "GGML_NATIVE", "LLAMA_BUILD_TESTS", "LLAMA_BUILD_EXAMPLES",
                 "LLAMA_USE_PREBUILT_UI", "GGML_CUDA", "CMAKE_CUDA_COMPILER", "CUDAToolkit_ROOT",
-                "CMAKE_CUDA_ARCHITECTURES").contains(name);
+                "CMAKE_CUDA_ARCHITECTURES", "CMAKE_CUDA_HOST_COMPILER", "CMAKE_C_COMPILER_LAUNCHER",
+                "CMAKE_CXX_COMPILER_LAUNCHER", "CMAKE_CUDA_COMPILER_LAUNCHER").contains(name);
     }
 
     static String closestCacheVariable(String name, Path cache) {
@@ -396,6 +417,11 @@ public final class LlamaBuilder {
             appendLog(log, "==== llamagic verify: " + exe + " --version (exit " + r.exit() + ")\n" + r.output().strip());
             // llama-quantize knows no --version: it prints its usage and exits 1, which still proves it loads and runs
             boolean usage = r.exit() == 1 && r.output().lines().limit(5).anyMatch(l -> l.toLowerCase(Locale.ROOT).contains("usage:"));
+            if (!r.ok() && !usage && r.output().contains("libcuda.so.1")) {
+                throw new UserError("the built " + t + " does not start: it needs the NVIDIA driver's libcuda.so.1 even"
+                        + " without a GPU (" + r.lastLine("") + "): install it (Debian: apt-get install libcuda1 from non-free;"
+                        + " Ubuntu: libnvidia-compute-<version>) and build again (log: " + log + ")");
+            }
             if (!r.ok() && !usage) {
                 throw new UserError("the built " + t + " does not run: " + t + " --version exited with "
                         + r.exit() + ": " + r.lastLine("no output") + " (log: " + log + ")");
@@ -407,7 +433,8 @@ public final class LlamaBuilder {
         ChildProcess.Result devicesOut = probe(List.of(server.toString(), "--list-devices"));
         appendLog(log, "==== llamagic verify: " + server + " --list-devices (exit " + devicesOut.exit() + ")\n" + devicesOut.output().strip());
         List<String> devices = parseDevices(devicesOut.output());
-        if (plan.backend().equals("cuda") && devices.stream().noneMatch(d -> d.startsWith("CUDA"))) {
+        boolean sawCuda = devices.stream().anyMatch(d -> d.startsWith("CUDA"));
+        if (plan.backend().equals("cuda") && !plan.crossBuild() && !sawCuda) {
             String why = devicesOut.output().lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("cuda")
                     && !l.contains("Available devices")).findFirst().map(String::trim).orElse("");
             throw new UserError("the CUDA build does not see a CUDA device: llama-server --list-devices lists "
@@ -415,10 +442,47 @@ public final class LlamaBuilder {
                     + (why.isEmpty() ? "" : " (" + why + ")")
                     + "; check nvidia-smi and that the driver supports CUDA " + plan.nvcc().version() + " (log: " + log + ")");
         }
+        String cudaCode = plan.backend().equals("cuda") ? checkCudaCode(plan, bin, log) : "";
         List<String> built = new ArrayList<>();
         for (String t : plan.targets()) if (Files.isExecutable(bin.resolve(t))) built.add(t);
         return new LlamaInstall(bin, plan.commit(), plan.backend(), plan.cudaArchitectures(), devices, plan.key(),
-                Instant.now(), built, buildSeconds, version, source.describe());
+                Instant.now(), built, buildSeconds, version, source.describe(), cudaCode,
+                plan.backend().equals("cuda") && !sawCuda);
+    }
+
+    /**
+     * Reads the GPU code the CUDA library holds (its {@code .nv_fatbin}) and checks it is exactly what was asked:
+     * machine code for each architecture (but "NN-virtual"), nothing else. Returns "sm_86 + PTX compute_86 in libggml-cuda.so".
+     */
+    private String checkCudaCode(BuildPlan plan, Path bin, Path log) throws IOException {
+        Path lib = cudaLibrary(bin);
+        if (lib == null) {
+            throw new UserError("the CUDA build finished but " + bin + " holds no libggml-cuda.so (log: " + log + ")");
+        }
+        FatBinary.Code code = FatBinary.read(lib);
+        appendLog(log, "==== llamagic verify: GPU code in " + lib + ": " + code.describe());
+        java.util.TreeSet<Integer> wanted = new java.util.TreeSet<>();
+        for (String a : plan.cudaArchs()) if (CudaArchs.wantsCubin(a)) wanted.add(CudaArchs.number(a));
+        if (!new java.util.TreeSet<>(code.cubins()).equals(wanted)) {
+            throw new UserError("the CUDA build holds " + code.describe() + " in " + lib.getFileName() + ", not the asked "
+                    + String.join(", ", wanted.stream().map(a -> "sm_" + a).toList()) + " (log: " + log + ")");
+        }
+        return code.describe() + " in " + lib.getFileName();
+    }
+
+    /** The file holding the CUDA code: libggml-cuda.so beside the binaries, or llama-server itself in a static build. */
+    static Path cudaLibrary(Path bin) throws IOException {
+        try (Stream<Path> s = Files.list(bin)) {
+            Optional<Path> lib = s.filter(p -> p.getFileName().toString().matches("libggml-cuda\\.so(\\..*)?"))
+                    .filter(p -> !Files.isSymbolicLink(p)).sorted().findFirst();
+            if (lib.isPresent()) return lib.get();
+        }
+        try (Stream<Path> s = Files.list(bin)) {
+            Optional<Path> any = s.filter(p -> p.getFileName().toString().startsWith("libggml-cuda")).sorted().findFirst();
+            if (any.isPresent()) return any.get();
+        }
+        Path server = bin.resolve("llama-server");
+        return Files.isRegularFile(server) && !FatBinary.read(server).isEmpty() ? server : null;
     }
 
     private static ChildProcess.Result probe(List<String> cmd) throws IOException {

@@ -26,10 +26,13 @@ import java.util.List;
  * @param buildSeconds how long the build took (configure + compile), 0 when unknown
  * @param version  what {@code llama-server --version} printed (first line), "" when unknown
  * @param source   where the source came from (URL @ ref, directory, bundle), "" when unknown
+ * @param cudaCode the GPU code the CUDA library holds, as read from it ("sm_86 + PTX compute_86"), "" for CPU
+ * @param devicePending a CUDA build made without a GPU ("cross-built"): its binaries have not seen a GPU yet; the
+ *                 first build or server start on a GPU runs the device check ({@link DeviceCheck})
  */
 public record LlamaInstall(Path binDir, String commit, String backend, String cudaArchs, List<String> devices,
                            String key, Instant builtAt, List<String> targets, double buildSeconds, String version,
-                           String source) {
+                           String source, String cudaCode, boolean devicePending) {
 
     public LlamaInstall {
         devices = List.copyOf(devices == null ? List.of() : devices);
@@ -37,6 +40,19 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
         cudaArchs = cudaArchs == null ? "" : cudaArchs;
         version = version == null ? "" : version;
         source = source == null ? "" : source;
+        cudaCode = cudaCode == null ? "" : cudaCode;
+    }
+
+    public LlamaInstall(Path binDir, String commit, String backend, String cudaArchs, List<String> devices,
+                        String key, Instant builtAt, List<String> targets, double buildSeconds, String version,
+                        String source) {
+        this(binDir, commit, backend, cudaArchs, devices, key, builtAt, targets, buildSeconds, version, source, "", false);
+    }
+
+    /** This install after a device check on a GPU: the devices its binaries listed, no longer pending. */
+    public LlamaInstall withDevices(List<String> seen) {
+        return new LlamaInstall(binDir, commit, backend, cudaArchs, seen, key, builtAt, targets, buildSeconds, version,
+                source, cudaCode, false);
     }
 
     public LlamaInstall(Path binDir, String commit, String backend, String cudaArchs, List<String> devices,
@@ -73,7 +89,7 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
         // the compact constructor turns null archs and devices into "" and an empty list
         return new LlamaInstall(Path.of(s.binDir), s.commit, s.backend, s.cudaArchs, s.devices, s.key,
                 s.builtAt == null ? Instant.EPOCH : Instant.parse(s.builtAt),
-                s.targets, s.buildSeconds, s.version, s.source);
+                s.targets, s.buildSeconds, s.version, s.source, s.cudaCode, s.devicePending);
     }
 
     /** The JSON shape on disk (plain strings, so the file stays readable and stable). */
@@ -89,6 +105,8 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
         public double buildSeconds;
         public String version;
         public String source;
+        public String cudaCode;
+        public boolean devicePending;
 
         public Stored() {}
 
@@ -104,6 +122,8 @@ public record LlamaInstall(Path binDir, String commit, String backend, String cu
             buildSeconds = i.buildSeconds;
             version = i.version;
             source = i.source;
+            cudaCode = i.cudaCode;
+            devicePending = i.devicePending;
         }
     }
 }

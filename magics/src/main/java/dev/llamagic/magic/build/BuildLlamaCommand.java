@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  %%build-llama                     upstream " + LlamaSource.DEFAULT_REF + "; CUDA if GPU + toolkit",
                 "  %%build-llama --cuda --ref <tag>  require CUDA, another release",
+                "  %%build-llama --cuda --cuda-arch a10   cross-build for an A10 on a machine without a GPU",
                 "  %%build-llama --source ~/llama.cpp --cpu",
                 "  %%build-llama --list              the builds in the cache"})
 public class BuildLlamaCommand extends MagicCommand {
@@ -49,7 +50,8 @@ public class BuildLlamaCommand extends MagicCommand {
     BuildOptions.Backend backend;
 
     @Option(names = "--cuda-arch", paramLabel = "NN", split = ",",
-            description = "CMAKE_CUDA_ARCHITECTURES instead of the GPUs' own compute capabilities (e.g. 86 or 75,86)")
+            description = {"CMAKE_CUDA_ARCHITECTURES instead of the GPUs' own compute capabilities (e.g. 86 or 75,86, or GPU names:"
+                    + " a10, t4, v100, a100, h100); with --cuda and no GPU here, cross-builds for them (the device check waits for a GPU)"})
     List<String> cudaArchs = new ArrayList<>();
 
     @Option(names = "--native", description = "tune the CPU code to this CPU (GGML_NATIVE=ON; off by default: such builds crash on some CPUs)")
@@ -118,7 +120,8 @@ public class BuildLlamaCommand extends MagicCommand {
             Map.entry("source", "--source"),
             Map.entry("orDir", ", or pass --source <a llama.cpp directory>"),
             Map.entry("offline", "pass --source with a llama.cpp directory or git bundle"),
-            Map.entry("forCuda", "; for a CUDA build use --cuda"));
+            Map.entry("forCuda", "; for a CUDA build use --cuda"),
+            Map.entry("crossArch", ", cross-build for it with --cuda-arch (86 for an A10, 75 for a T4)"));
 
     private void build(LlamaBuilder builder, BuildOptions opts, String prefix) throws java.io.IOException {
         if (dryRun) {

@@ -176,7 +176,7 @@ class BuildPlanTest {
         FakeCuda.nvcc(tmp.resolve("fake"), "12.4");
         BuildPlan plan = plan(BuildOptions.defaults().cuda().withCudaArchs(List.of("8.9", "86")), probe(fake, fake.env()));
         assertEquals("89;86", arg(plan, "CMAKE_CUDA_ARCHITECTURES"));
-        assertThrows(UserError.class, () -> plan(BuildOptions.defaults().cuda().withCudaArchs(List.of("sm_86")), probe(fake, fake.env())));
+        assertThrows(UserError.class, () -> plan(BuildOptions.defaults().cuda().withCudaArchs(List.of("fermi")), probe(fake, fake.env())));
         assertEquals(List.of(new CudaToolkit.Gpu("Tesla V100-SXM2-16GB", "7.0")), CudaToolkit.parseGpus("Tesla V100-SXM2-16GB, [N/A]\n"));
         assertEquals("8.0", CudaToolkit.knownCapability("NVIDIA A100-SXM4-80GB"));
         assertEquals("8.6", CudaToolkit.knownCapability("NVIDIA A10G"));

@@ -19,6 +19,18 @@ final class FakeCuda {
     FakeCuda(Path root) throws IOException {
         this.root = root;
         this.bin = Files.createDirectories(root.resolve("bin"));
+        gxx(bin.resolve("g++"), "12.2.0");
+    }
+
+    /** A g++ answering {@code -dumpversion} with {@code version}. */
+    static Path gxx(Path p, String version) throws IOException {
+        Files.createDirectories(p.getParent());
+        script(p, """
+                #!/bin/sh
+                [ "$1" = "-dumpversion" ] && { echo %s; exit 0; }
+                exit 1
+                """.formatted(version));
+        return p;
     }
 
     /** An nvcc of this release at {@code dir/bin/nvcc}; returns its path. */

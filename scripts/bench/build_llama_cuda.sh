@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# CUDA builds of llama.cpp without a GPU (a cross-build for one architecture, default 86 = A10):
+#   cold     %build-llama --cuda --cuda-arch 86 vs the same CMake commands typed by hand (read off --dry-run), each
+#            into a fresh build directory, ccache off on both sides (CCACHE_DISABLE=1) so both compile everything
+#   rebuild  after one cold build with ccache on: the same build with one option changed (--native, which changes
+#            only the CPU backend's flags), with ccache (the cache under LLAMAGIC_HOME) vs without
+# A cold CUDA build is 40 min on 2 idle cores: run on a quiet machine. Needs a toolkit (tests/prepare/40-cuda-toolkit.sh
+# with LLAMAGIC_TEST_CUDA=1); CUDA_HOME picks another one (e.g. pip's nvidia/cu13).
+# Usage: scripts/bench/build_llama_cuda.sh cold|rebuild [arch]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+jar="$here/kernel/target/llamagic.jar"
+mode="${1:?cold or rebuild}"
+arch="${2:-86}"
+test_home="${LLAMAGIC_TEST_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/llamagic-test}"
+src="${BENCH_LLAMA_SRC:-$test_home/src/llama.cpp}"
+bench_home="${BENCH_HOME:-${TMPDIR:-/tmp}/llamagic-bench-cuda}"
+[ -f "$jar" ] || { echo "build the jar first: ./mvnw -q -B package -DskipTests"; exit 1; }
+[ -d "$src" ] || { echo "no llama.cpp source at $src (run tests/prepare/10-llama-source.sh)"; exit 1; }
+mkdir -p "$bench_home"
+cp "$jar" "$bench_home/llamagic.jar" && jar="$bench_home/llamagic.jar"
+export LLAMAGIC_HOME="$bench_home/home"
+unset LLAMAGIC_LLAMA_BIN
+magic=(java -jar "$jar" build-llama --source "$src" --cuda --cuda-arch "$arch")
+now() { date +%s.%N; }
+secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); source $src; nvcc $(${CUDA_HOME:+$CUDA_HOME/bin/}nvcc --version | grep -o 'release [0-9.]*')"
+
+if [ "$mode" = cold ]; then
+  export CCACHE_DISABLE=1
+  plan="$("${magic[@]}" --dry-run)"
+  configure="$(sed -n 's/^configure: //p' <<<"$plan")"
+  build="$(sed -n 's/^build:     //p' <<<"$plan")"
+  key="$(sed -n 's/^key: *//p' <<<"$plan")"
+  by_hand_dir="$bench_home/by-hand"
+  configure_by_hand="${configure//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
+  build_by_hand="${build//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
+  echo "by hand: $configure_by_hand && $build_by_hand"
+  echo "llamagic: ${magic[*]} --rebuild"
+  t0=$(now)
+  "${magic[@]}" --rebuild > "$bench_home/cold-llamagic.log" 2>&1
+  t1=$(now)
+  rm -rf "$by_hand_dir"
+  { $configure_by_hand && $build_by_hand; } > "$bench_home/cold-by-hand.log" 2>&1
+  t2=$(now)
+  a=$(secs "$t0" "$t1"); b=$(secs "$t1" "$t2")
+  echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
+  exit 0
+fi
+
+# rebuild: fill the cache with one build, then change one option with and without it
+rm -rf "$LLAMAGIC_HOME/ccache"
+t0=$(now)
+"${magic[@]}" --rebuild > "$bench_home/rebuild-first.log" 2>&1
+t1=$(now)
+"${magic[@]}" --native --rebuild > "$bench_home/rebuild-ccache.log" 2>&1
+t2=$(now)
+CCACHE_DISABLE=1 "${magic[@]}" --native --rebuild > "$bench_home/rebuild-no-ccache.log" 2>&1
+t3=$(now)
+echo "first build (filling ccache): $(secs "$t0" "$t1") s"
+echo "one option changed (--native), with ccache: $(secs "$t1" "$t2") s; without: $(secs "$t2" "$t3") s"
+CCACHE_DIR="$LLAMAGIC_HOME/ccache" ccache -s | head -12
