@@ -155,12 +155,9 @@ public class ChatCommand extends MagicCommand {
                     + "; --new starts afresh)");
         }
 
-<<<<<<< HEAD
-        ChatRequest req = ChatRequest.to(serverUrl).apiKey(key).authorization(authorization).messages(conv.messagesFor(message)).model(model)
-=======
         List<dev.llamagic.engine.chat.ChatImage> images = ChatImages.load(p, imageArgs, serverUrl, key, who);
-        ChatRequest req = ChatRequest.to(serverUrl).images(images).apiKey(key).messages(conv.messagesFor(message)).model(model)
->>>>>>> vision
+        ChatRequest req = ChatRequest.to(serverUrl).images(images).apiKey(key).authorization(authorization)
+                .messages(conv.messagesFor(message)).model(model)
                 .temperature(temp).topK(topK).topP(topP).minP(minP).maxTokens(maxTokens).seed(seed).noThink(noThink)
                 .build();
         ChatView view = new ChatView(out, who, showThinking, !"terminal".equals(ctx.host()));
