@@ -116,6 +116,43 @@ public final class ChatClient {
         }
     }
 
+    /** The server's root ({@link #baseUrl()} without {@code /v1}): where llama-server's own endpoints live. */
+    String rootUrl() {
+        return baseUrl.endsWith("/v1") ? baseUrl.substring(0, baseUrl.length() - 3) : baseUrl;
+    }
+
+    /**
+     * {@code GET} (body null) or {@code POST} (JSON body) of one of llama-server's own endpoints ({@code /props},
+     * {@code /tokenize}, ...) under {@link #rootUrl()}: its JSON, or null when the server answers with an error
+     * (another kind of server: no such endpoint). Unreachable: a one-line {@link UserError}.
+     */
+    JsonNode serverJson(String pathAndQuery, Object body) {
+        Request.Builder b = request(rootUrl() + pathAndQuery);
+        try {
+            if (body != null) b.post(RequestBody.create(JSON.writeValueAsBytes(body), JSON_TYPE));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        try (Response r = http.newCall(b.build()).execute()) {
+            ResponseBody rb = r.body();
+            String text = rb == null ? "" : rb.string();
+            if (!r.isSuccessful()) {
+                if (r.code() == 401 || r.code() == 403) throw httpError(r.code(), text);
+                return null;
+            }
+            return JSON.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** The model a request without one asks for: the first {@code /v1/models} lists (null when none is known). */
+    String modelFor(ChatRequest req) {
+        return req.model() != null ? req.model() : defaultModel();
+    }
+
     /** One question, one answer (no conversation), on the calling thread; an interrupt cancels it. */
     public ChatResult chat(String message) {
         return stream(ChatRequest.of(message), null, () -> false);

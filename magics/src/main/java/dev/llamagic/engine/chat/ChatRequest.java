@@ -22,6 +22,7 @@ public final class ChatRequest {
     private final Long seed;
     private final boolean noThink;
     private final Boolean cachePrompt;
+    private final boolean fitContext;
 
     private ChatRequest(Builder b) {
         this.url = b.url;
@@ -36,6 +37,20 @@ public final class ChatRequest {
         this.seed = b.seed;
         this.noThink = b.noThink;
         this.cachePrompt = b.cachePrompt;
+        this.fitContext = b.fitContext;
+    }
+
+    /** This request with other messages and another answer limit (the rest the same). */
+    ChatRequest with(List<Message> newMessages, Integer newMaxTokens) {
+        Builder b = new Builder().url(url).apiKey(apiKey).messages(newMessages).model(model).temperature(temperature)
+                .topK(topK).topP(topP).minP(minP).maxTokens(newMaxTokens).seed(seed).noThink(noThink)
+                .cachePrompt(cachePrompt).fitContext(fitContext);
+        return b.build();
+    }
+
+    /** Whether {@link Chat} fits the messages into the server's context first (see {@link ContextFit}). */
+    public boolean fitContext() {
+        return fitContext;
     }
 
     public static Builder builder() {
@@ -112,6 +127,7 @@ public final class ChatRequest {
         private Long seed;
         private boolean noThink;
         private Boolean cachePrompt;
+        private boolean fitContext;
 
         public Builder url(String v) { url = v; return this; }
         public Builder apiKey(String v) { apiKey = v; return this; }
@@ -130,6 +146,14 @@ public final class ChatRequest {
         public Builder noThink(boolean v) { noThink = v; return this; }
         /** llama-server: false re-evaluates the whole prompt (to measure prefill). */
         public Builder cachePrompt(Boolean v) { cachePrompt = v; return this; }
+        /**
+         * llama-server: before sending, count the prompt's tokens with the server's own template and tokenizer and,
+         * when the conversation has outgrown the context, leave out its oldest turns (the system prompt and the
+         * newest message stay) so that it fits with room for the answer; an answer limit not given is bounded by
+         * what is left. {@link ChatResult#fit()} says what was done. Servers without {@code /props} are sent the
+         * request as it is.
+         */
+        public Builder fitContext(boolean v) { fitContext = v; return this; }
 
         public ChatRequest build() {
             if (messages.isEmpty()) throw new IllegalArgumentException("a chat request needs a message");

@@ -4,6 +4,7 @@ import dev.llamagic.engine.chat.Chat;
 import dev.llamagic.engine.chat.ChatClient;
 import dev.llamagic.engine.chat.ChatRequest;
 import dev.llamagic.engine.chat.ChatResult;
+import dev.llamagic.engine.chat.ContextFit;
 import dev.llamagic.engine.chat.Conversation;
 import dev.llamagic.engine.chat.Conversations;
 import dev.llamagic.engine.chat.Message;
@@ -30,7 +31,9 @@ import picocli.CommandLine.Parameters;
                 "  %%chat --no-think --max-tokens 200 \"Summarise flash attention in one sentence.\"",
                 "  %%%%chat --session review --system \"You review Java code.\"   (the cell body is the message)",
                 "  %%chat --url https://api.example.com/v1 --api-key KEY --model some-model \"Hello\"",
-                "Consecutive chats in a session form one conversation; --new starts it afresh."})
+                "Consecutive chats in a session form one conversation; --new starts it afresh.",
+                "A conversation that outgrows a llama-server's context is sent without its oldest turns (the system prompt",
+                "and the new message stay; the numbers line says so), and the answer is limited to what is left."})
 public class ChatCommand extends MagicCommand {
 
     @Parameters(arity = "0..*", paramLabel = "MESSAGE", description = "the message (quote it); %%%%chat takes the cell body")
@@ -45,7 +48,8 @@ public class ChatCommand extends MagicCommand {
     @Option(names = "--api-key", description = "API key for --url (a %%serve server's own key is used automatically)")
     String apiKey;
 
-    @Option(names = "--model", description = "model id to ask for (default: the first one /v1/models lists)")
+    @Option(names = "--model", description = "model id to ask for (default: the first one /v1/models lists); "
+            + "with a %%serve --router server, the model to answer (the file name without .gguf)")
     String model;
 
     @Option(names = "--session", description = "conversation name (default: default)")
@@ -118,6 +122,7 @@ public class ChatCommand extends MagicCommand {
         String key;
         String target;
         String who;
+        boolean router = false;
         if (url != null) {
             if (server != null) throw new UserError(p + ": --server or --url, not both");
             serverUrl = Chat.baseUrl(url);
@@ -133,6 +138,7 @@ public class ChatCommand extends MagicCommand {
             key = apiKey != null ? apiKey : s.apiKey();
             target = s.name();
             who = s.name() + " @ " + s.baseUrl();
+            router = s.spec().router();
         }
         if (conv.target() != null && !conv.target().equals(target) && conv.turns() > 0) {
             out.print("note: session '" + sessionName + "' continues with " + target + " (it was with " + conv.target()
@@ -141,7 +147,7 @@ public class ChatCommand extends MagicCommand {
 
         ChatRequest req = ChatRequest.to(serverUrl).apiKey(key).messages(conv.messagesFor(message)).model(model)
                 .temperature(temp).topK(topK).topP(topP).minP(minP).maxTokens(maxTokens).seed(seed).noThink(noThink)
-                .build();
+                .fitContext(true).build();
         ChatView view = new ChatView(out, who, showThinking, !"terminal".equals(ctx.host()));
         ChatResult result;
         try {
@@ -150,12 +156,19 @@ public class ChatCommand extends MagicCommand {
             ctx.cancel();
             throw new Interrupted(p);
         } catch (UserError e) {
-            String why = e instanceof ChatClient.Refused ? e.getMessage() + ": pass the server's key with --api-key" : e.getMessage();
+            String why = e instanceof ChatClient.Refused ? e.getMessage() + ": pass the server's key with --api-key"
+                    : e instanceof ContextFit.TooLong t ? tooLong(t) : e.getMessage();
             view.fail(why);
             throw new UserError(p + ": " + why);
         }
         conv.record(message, result.text(), target);
+        if (router && result.model() != null) view.who(who + " · model " + result.model());
         view.finish(result);
+    }
+
+    /** The context overflow in this magic's words: which option helps. */
+    static String tooLong(ContextFit.TooLong t) {
+        return t.getMessage() + " (shorten it, lower --max-tokens, or serve with a larger --ctx)";
     }
 
     private void showHistory(Conversation conv) {

@@ -16,7 +16,7 @@ public final class ChatView {
     private final Notebook.LiveView live;
     private final boolean showThinking;
     private final boolean liveUpdates;
-    private final String who;
+    private String who;
     private final StringBuilder reasoning = new StringBuilder();
     private final StringBuilder answer = new StringBuilder();
     private long lastDraw;
@@ -32,6 +32,11 @@ public final class ChatView {
         this.live = liveUpdates ? notebook.live(html("streaming", null), "waiting for the first token…") : null;
         this.lastDraw = System.nanoTime();
         this.notebook = notebook;
+    }
+
+    /** What answered, as shown beside the numbers (e.g. with the model a router chose). */
+    public synchronized void who(String w) {
+        who = w;
     }
 
     public synchronized void delta(String r, String t) {
