@@ -41,6 +41,7 @@ import tech.tablesaw.api.Table;
         footer = {"", "Examples:",
                 "  %%serve /mnt/workspace/Qwen3-4B-Q4_K_M.gguf --preset qwen3",
                 "  %%serve Qwen/Qwen3-4B-GGUF --port 8080 --ctx 8192 -- --threads 8",
+                "  %%serve --router /mnt/workspace/models --ttl 600   (several models at one URL: %%chat --model NAME)",
                 "  %%serve --list        %%serve --logs NAME --tail 50        %%serve --stop all",
                 "Raw llama-server flags go after --; they are checked against the installed binary's --help."})
 public class ServeCommand extends MagicCommand {
