@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -75,12 +76,15 @@ def test_the_web_ui_through_jupyterlabs_proxy_answers(llama_bin, tiny_model, tmp
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     with jupyter_server(str(tmp_path), str(runtime)) as (jurl, token, jpid):
+        # the kernel reads the Jupyter server's runtime file named by its JPY_PARENT_PID; this kernel's parent is the
+        # test (jupyter_client sets JPY_PARENT_PID to it), so the server's file is offered under the test's pid too
+        shutil.copyfile(str(runtime / ("jpserver-%d.json" % jpid)), str(runtime / ("jpserver-%d.json" % os.getpid())))
         k = Kernel(env={"LLAMAGIC_LLAMA_BIN": llama_bin, "LLAMAGIC_HOME": str(tmp_path / "home"),
-                        "DSW_INSTANCE_ID": "dsw-test", "JPY_PARENT_PID": str(jpid), "JUPYTER_RUNTIME_DIR": str(runtime)})
+                        "DSW_INSTANCE_ID": "dsw-test", "JUPYTER_RUNTIME_DIR": str(runtime)})
         try:
             ui = _ui_dir()
             raw = "-- --threads 1" + (" --path %s" % ui if ui else "")
-            cell = k.execute('%%serve "%s" --name ui %s' % (tiny_model["gguf"], raw), timeout=300)
+            cell = k.execute('%%serve "%s" --name ui --ctx 512 %s' % (tiny_model["gguf"], raw), timeout=300)
             assert cell.status == "ok", (cell.error, cell.text)
             port = int(re.search(r"ready at http://127\.0\.0\.1:(\d+)", cell.stdout).group(1))
             if "web UI:" not in cell.text:
@@ -98,7 +102,9 @@ def test_the_web_ui_through_jupyterlabs_proxy_answers(llama_bin, tiny_model, tmp
                     page = browser.new_page(viewport={"width": 1200, "height": 900})
                     failed = []
                     page.on("response", lambda r: failed.append("%d %s" % (r.status, r.url)) if r.status >= 400 else None)
-                    page.goto(jurl + path + "?token=" + token, wait_until="load", timeout=120000)
+                    # ready once it has asked the server for its models (through the proxy, like every call)
+                    with page.expect_response(lambda r: "/v1/models" in r.url, timeout=120000):
+                        page.goto(jurl + path + "?token=" + token, wait_until="load", timeout=120000)
                     box = page.locator("textarea").first
                     box.wait_for(state="visible", timeout=120000)
                     box.fill("Hello from the notebook")
