@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# llamagic installer: JDK 17+, build (Maven wrapper), jjava from PyPI, the `llamagic` kernelspec, self-check.
+# llamagic installer: JDK 17+, build (Maven wrapper), jjava and jupyter-server-proxy from PyPI, the `llamagic` kernelspec, self-check.
 # Usage: ./install.sh [--user | --sys-prefix | --prefix DIR] [--no-check] [--no-archive] [--uninstall]
 set -euo pipefail
 
@@ -34,6 +34,9 @@ if [ "$action" = "uninstall" ]; then
   say "removed the llamagic kernelspec"
   if [ -f "$state" ] && grep -qx 'pip jjava' "$state"; then
     "$PY" -m pip uninstall -y -q jjava && say "removed jjava (installed by llamagic)"
+  fi
+  if [ -f "$state" ] && grep -qx 'pip jupyter-server-proxy' "$state"; then
+    "$PY" -m pip uninstall -y -q jupyter-server-proxy && say "removed jupyter-server-proxy (installed by llamagic)"
   fi
   if [ -f "$state" ] && grep -qx 'apt jdk' "$state"; then
     say "a JDK was installed by apt for llamagic; remove it with: apt-get remove openjdk-17-jdk-headless"
@@ -91,6 +94,16 @@ else
   grep -qx 'pip jjava' "$state" || echo "pip jjava" >> "$state"
 fi
 "$PY" -c "import jupyter_client" 2>/dev/null || "$PY" -m pip install -q "jupyter_client>=8"
+# 3b. jupyter-server-proxy: opens llama-server's web UI from the notebook's browser through JupyterLab
+# (<base_url>proxy/<port>/), the only way in on PAI-DSW. Optional: without it %serve still works.
+if "$PY" -c "import jupyter_server_proxy" 2>/dev/null; then
+  say "jupyter-server-proxy already installed"
+elif "$PY" -m pip install -q "jupyter-server-proxy>=4.4"; then
+  say "installed jupyter-server-proxy (the web UI through JupyterLab: <base_url>proxy/<port>/)"
+  grep -qx 'pip jupyter-server-proxy' "$state" || echo "pip jupyter-server-proxy" >> "$state"
+else
+  say "could not install jupyter-server-proxy: the web UI opens only at the server's own URL"
+fi
 
 # 4. The kernelspec.
 dest="$("$PY" "$here/scripts/kernelspec.py" install "$JAVA" "$jar" "$mode" "$prefix")" || die "could not install the kernelspec"

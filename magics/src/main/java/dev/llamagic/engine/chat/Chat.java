@@ -1,6 +1,7 @@
 package dev.llamagic.engine.chat;
 
 import dev.llamagic.core.Context;
+import dev.llamagic.core.UserError;
 
 /**
  * The chat door: one request to any OpenAI-compatible server (a llama-server's {@code url()}, or any other), its
@@ -37,7 +38,20 @@ public final class Chat {
 
     /** As {@link #ask}, handing the answer's pieces to {@code listener} (may be null) as they arrive. */
     public static ChatResult stream(Context ctx, ChatRequest request, ChatClient.Listener listener) {
-        return client(request).stream(request, listener, ctx::cancelled);
+        ChatClient client = client(request);
+        if (!request.fitContext()) return client.stream(request, listener, ctx::cancelled);
+        for (int attempt = 0; ; attempt++) {
+            ContextFit.Result fitted = ContextFit.fit(client, request);
+            ctx.checkInterrupted();
+            if (fitted == null) return client.stream(request, listener, ctx::cancelled);
+            try {
+                return client.stream(fitted.request(), listener, ctx::cancelled).withFit(fitted.fitted());
+            } catch (UserError e) {
+                // the server's context is not what was remembered (restarted with another size): ask it again, once
+                if (attempt > 0 || e.getMessage() == null || !e.getMessage().contains("exceeds the available context size")) throw e;
+                ContextFit.forget(client, request);
+            }
+        }
     }
 
     /** A client for the request's URL and API key. */

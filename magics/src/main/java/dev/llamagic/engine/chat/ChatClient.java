@@ -129,8 +129,7 @@ public final class ChatClient {
      * (true when it was started with a projector); null when the server does not say (not a llama-server).
      */
     public Boolean readsImages() {
-        String root = baseUrl.endsWith("/v1") ? baseUrl.substring(0, baseUrl.length() - 3) : baseUrl;
-        try (Response r = http.newCall(request(root + "/props").build()).execute()) {
+        try (Response r = http.newCall(request(rootUrl() + "/props").build()).execute()) {
             ResponseBody body = r.body();
             if (!r.isSuccessful() || body == null) return null;
             JsonNode v = JSON.readTree(body.string()).path("modalities").path("vision");
@@ -144,6 +143,43 @@ public final class ChatClient {
     public static boolean noImageSupport(String message) {
         String m = message == null ? "" : message.toLowerCase(Locale.ROOT);
         return m.contains("image input is not supported") || m.contains("multimodal is not supported");
+    }
+
+    /** The server's root ({@link #baseUrl()} without {@code /v1}): where llama-server's own endpoints live. */
+    String rootUrl() {
+        return baseUrl.endsWith("/v1") ? baseUrl.substring(0, baseUrl.length() - 3) : baseUrl;
+    }
+
+    /**
+     * {@code GET} (body null) or {@code POST} (JSON body) of one of llama-server's own endpoints ({@code /props},
+     * {@code /tokenize}, ...) under {@link #rootUrl()}: its JSON, or null when the server answers with an error
+     * (another kind of server: no such endpoint). Unreachable: a one-line {@link UserError}.
+     */
+    JsonNode serverJson(String pathAndQuery, Object body) {
+        Request.Builder b = request(rootUrl() + pathAndQuery);
+        try {
+            if (body != null) b.post(RequestBody.create(JSON.writeValueAsBytes(body), JSON_TYPE));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        try (Response r = http.newCall(b.build()).execute()) {
+            ResponseBody rb = r.body();
+            String text = rb == null ? "" : rb.string();
+            if (!r.isSuccessful()) {
+                if (r.code() == 401 || r.code() == 403) throw httpError(r.code(), text);
+                return null;
+            }
+            return JSON.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** The model a request without one asks for: the first {@code /v1/models} lists (null when none is known). */
+    String modelFor(ChatRequest req) {
+        return req.model() != null ? req.model() : defaultModel();
     }
 
     /** One question, one answer (no conversation), on the calling thread; an interrupt cancels it. */

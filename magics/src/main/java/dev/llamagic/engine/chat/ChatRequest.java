@@ -24,6 +24,7 @@ public final class ChatRequest {
     private final boolean noThink;
     private final Boolean cachePrompt;
     private final List<ChatImage> images;
+    private final boolean fitContext;
 
     private ChatRequest(Builder b) {
         this.url = b.url;
@@ -40,11 +41,25 @@ public final class ChatRequest {
         this.noThink = b.noThink;
         this.cachePrompt = b.cachePrompt;
         this.images = List.copyOf(b.images);
+        this.fitContext = b.fitContext;
     }
 
     /** The images sent with the last user message (OpenAI {@code image_url} content parts, before its text). */
     public List<ChatImage> images() {
         return images;
+    }
+
+    /** This request with other messages and another answer limit (the rest the same). */
+    ChatRequest with(List<Message> newMessages, Integer newMaxTokens) {
+        Builder b = new Builder().url(url).apiKey(apiKey).authorization(authorization).images(images).messages(newMessages).model(model).temperature(temperature)
+                .topK(topK).topP(topP).minP(minP).maxTokens(newMaxTokens).seed(seed).noThink(noThink)
+                .cachePrompt(cachePrompt).fitContext(fitContext);
+        return b.build();
+    }
+
+    /** Whether {@link Chat} fits the messages into the server's context first (see {@link ContextFit}). */
+    public boolean fitContext() {
+        return fitContext;
     }
 
     public static Builder builder() {
@@ -140,6 +155,7 @@ public final class ChatRequest {
         private boolean noThink;
         private Boolean cachePrompt;
         private final List<ChatImage> images = new ArrayList<>();
+        private boolean fitContext;
 
         public Builder url(String v) { url = v; return this; }
         public Builder apiKey(String v) { apiKey = v; return this; }
@@ -160,6 +176,14 @@ public final class ChatRequest {
         public Builder noThink(boolean v) { noThink = v; return this; }
         /** llama-server: false re-evaluates the whole prompt (to measure prefill). */
         public Builder cachePrompt(Boolean v) { cachePrompt = v; return this; }
+        /**
+         * llama-server: before sending, count the prompt's tokens with the server's own template and tokenizer and,
+         * when the conversation has outgrown the context, leave out its oldest turns (the system prompt and the
+         * newest message stay) so that it fits with room for the answer; an answer limit not given is bounded by
+         * what is left. {@link ChatResult#fit()} says what was done. Servers without {@code /props} are sent the
+         * request as it is.
+         */
+        public Builder fitContext(boolean v) { fitContext = v; return this; }
 
         /** Images for the last user message ({@link ChatImage#of}: a file, an http(s) URL or a data URL). */
         public Builder images(List<ChatImage> v) { images.addAll(v); return this; }

@@ -18,10 +18,24 @@ import java.util.Locale;
  * @param totalMs               client side: request sent → end of the stream
  * @param chunks                streamed chunks that carried text
  * @param clientTokensPerSecond client side: (generated − 1) tokens over first → last token arrival, as the server counts
+ * @param fit                   how the request was fitted into the server's context (null: it was not)
  */
 public record ChatResult(String text, String reasoning, String finishReason, String model, Timings timings,
                          long promptTokens, long completionTokens, double ttftMs, double totalMs, int chunks,
-                         double clientTokensPerSecond) {
+                         double clientTokensPerSecond, ContextFit.Fitted fit) {
+
+    public ChatResult(String text, String reasoning, String finishReason, String model, Timings timings,
+                      long promptTokens, long completionTokens, double ttftMs, double totalMs, int chunks,
+                      double clientTokensPerSecond) {
+        this(text, reasoning, finishReason, model, timings, promptTokens, completionTokens, ttftMs, totalMs, chunks,
+                clientTokensPerSecond, null);
+    }
+
+    /** This result with how its request was fitted. */
+    public ChatResult withFit(ContextFit.Fitted f) {
+        return new ChatResult(text, reasoning, finishReason, model, timings, promptTokens, completionTokens, ttftMs,
+                totalMs, chunks, clientTokensPerSecond, f);
+    }
 
     /**
      * llama-server's {@code timings}: prompt tokens evaluated (cached ones excluded) and their time, tokens
@@ -64,6 +78,7 @@ public record ChatResult(String text, String reasoning, String finishReason, Str
             b.append(String.format(Locale.ROOT, " · %.1f tokens/s (client)", clientTokensPerSecond));
         }
         if ("length".equals(finishReason)) b.append(" · stopped at the token limit");
+        if (fit != null && fit.note() != null) b.append(" · ").append(fit.note());
         return b.toString();
     }
 

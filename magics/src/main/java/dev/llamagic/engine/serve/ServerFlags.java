@@ -215,8 +215,9 @@ public final class ServerFlags {
     /** The command-line arguments (after the binary) for {@code spec}, fitted to this binary; {@code notes} gets what was changed. */
     public List<String> argv(ServerSpec spec, List<String> notes) {
         List<List<String>> a = new ArrayList<>();
-        a.add(List.of(need("-m", "--model"), spec.modelPath().toString()));
-        if (spec.alias() != null) add(a, notes, spec.alias(), "alias", "-a", "--alias");
+        if (spec.router()) a.add(Router.modelsFlag(this, spec));
+        else a.add(List.of(need("-m", "--model"), spec.modelPath().toString()));
+        if (spec.alias() != null && !spec.router()) add(a, notes, spec.alias(), "alias", "-a", "--alias");
         add(a, notes, spec.host(), "host", "--host");
         add(a, notes, String.valueOf(spec.port()), "port", "--port");
         if (spec.ctx() != null) add(a, notes, String.valueOf(spec.ctx()), "context size", "-c", "--ctx-size");
@@ -242,6 +243,12 @@ public final class ServerFlags {
         if (spec.minP() != null) add(a, notes, num(spec.minP()), "min-p", "--min-p");
         if (spec.reasoningFormat() != null) add(a, notes, spec.reasoningFormat(), "reasoning format", "--reasoning-format");
         if (spec.apiKey() != null && !apiKeyByEnv()) add(a, notes, spec.apiKey(), "API key", "--api-key");
+        if (spec.ttl() != null) {
+            if (!knows("--sleep-idle-seconds")) {
+                throw new ServeError(ServeError.Kind.OTHER, null, "this llama-server cannot unload an idle model (it has no --sleep-idle-seconds): rebuild llama.cpp from a newer source");
+            }
+            a.add(List.of("--sleep-idle-seconds", String.valueOf(spec.ttl())));
+        }
         // /slots lets %serve and %chat see whether a slot is still generating
         first("--slots").ifPresent(f -> a.add(List.of(f)));
         first("--metrics").ifPresent(f -> a.add(List.of(f)));
@@ -253,7 +260,7 @@ public final class ServerFlags {
             if (!isFlag(t)) continue;
             Option o = byName.get(t.contains("=") && t.startsWith("--") ? t.substring(0, t.indexOf('=')) : t);
             if (o == null) continue;
-            for (String managed : List.of("-m", "--host", "--port", "--api-key")) {
+            for (String managed : List.of("-m", "--host", "--port", "--api-key", "--models-dir", "--models-preset")) {
                 if (o.names().contains(managed)) {
                     throw new ServeError(ServeError.Kind.RESERVED_FLAG, managed, managed + " is set by llamagic itself, not by a raw flag");
                 }

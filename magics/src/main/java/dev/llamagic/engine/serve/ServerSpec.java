@@ -31,9 +31,13 @@ public final class ServerSpec {
     private final String preset;
     private final String apiKey;
     private final List<String> extraFlags;
+    private final List<Path> routerModels;
+    private final Integer ttl;
 
     private ServerSpec(Builder b) {
         this.modelPath = Objects.requireNonNull(b.modelPath, "modelPath");
+        this.routerModels = List.copyOf(b.routerModels);
+        this.ttl = b.ttl;
         this.name = b.name;
         this.alias = b.alias;
         this.host = b.host == null ? DEFAULT_HOST : b.host;
@@ -57,6 +61,19 @@ public final class ServerSpec {
         return new Builder().modelPath(modelPath);
     }
 
+    /**
+     * A router: one llama-server serving several models at one URL, each loaded on its first request (chosen by
+     * the request's {@code model}: the file name without {@code .gguf}). {@code models}: one directory of GGUFs
+     * (llama-server's models directory: a sub-directory per split or multimodal model), or several {@code .gguf}
+     * files.
+     */
+    public static Builder router(List<Path> models) {
+        if (models == null || models.isEmpty()) throw new IllegalArgumentException("a router needs models");
+        Builder b = new Builder().modelPath(models.get(0));
+        b.routerModels = new ArrayList<>(models);
+        return b;
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder();
         b.modelPath = modelPath;
@@ -77,6 +94,8 @@ public final class ServerSpec {
         b.preset = preset;
         b.apiKey = apiKey;
         b.extraFlags = new ArrayList<>(extraFlags);
+        b.routerModels = new ArrayList<>(routerModels);
+        b.ttl = ttl;
         return b;
     }
 
@@ -103,6 +122,12 @@ public final class ServerSpec {
     public String apiKey() { return apiKey; }
     /** Raw llama-server flags passed through after {@code --} (checked against the binary's help). */
     public List<String> extraFlags() { return extraFlags; }
+    /** Whether this is a router (several models, see {@link #router(List)}). */
+    public boolean router() { return !routerModels.isEmpty(); }
+    /** A router's models: one directory, or {@code .gguf} files; empty for one model. */
+    public List<Path> routerModels() { return routerModels; }
+    /** Seconds a model may stay idle before it is unloaded (it loads again on the next request); null: never. */
+    public Integer ttl() { return ttl; }
 
     /** Whether the server listens on loopback only. */
     public boolean loopback() {
@@ -135,6 +160,8 @@ public final class ServerSpec {
         private String preset;
         private String apiKey;
         private List<String> extraFlags = new ArrayList<>();
+        private List<Path> routerModels = new ArrayList<>();
+        private Integer ttl;
 
         private Builder() {}
 
@@ -155,6 +182,10 @@ public final class ServerSpec {
         public Builder reasoningFormat(String v) { reasoningFormat = v; return this; }
         public Builder preset(String v) { preset = v; return this; }
         public Builder apiKey(String v) { apiKey = v; return this; }
+        /** A router's models (see {@link ServerSpec#router(List)}); empty: one model. */
+        public Builder routerModels(List<Path> v) { routerModels = v == null ? new ArrayList<>() : new ArrayList<>(v); return this; }
+        /** Seconds idle before the model is unloaded (null: never); for a router, each model's own. */
+        public Builder ttl(Integer v) { ttl = v; return this; }
         public Builder extraFlags(List<String> v) { extraFlags = v == null ? new ArrayList<>() : new ArrayList<>(v); return this; }
 
         public Path modelPath() { return modelPath; }
@@ -168,6 +199,7 @@ public final class ServerSpec {
         public String reasoningFormat() { return reasoningFormat; }
 
         public ServerSpec build() {
+            if (ttl != null && ttl <= 0) throw new IllegalArgumentException("ttl must be a positive number of seconds");
             return new ServerSpec(this);
         }
     }

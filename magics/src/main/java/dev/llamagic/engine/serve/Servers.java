@@ -88,9 +88,11 @@ public final class Servers implements AutoCloseable {
         // what the spec itself gets wrong is said before anything is looked up (the build, the model file)
         if (spec.preset() != null) Presets.check(spec.preset());
         Path model = spec.modelPath().toAbsolutePath();
-        if (!Files.exists(model)) throw new UserError("no such file: " + model);
-        if (Files.isDirectory(model)) throw new UserError(model + " is a directory: give a .gguf file");
-        ModelLocator.checkGguf(model);
+        if (!spec.router()) {
+            if (!Files.exists(model)) throw new UserError("no such file: " + model);
+            if (Files.isDirectory(model)) throw new UserError(model + " is a directory: give a .gguf file");
+            ModelLocator.checkGguf(model);
+        }
         ServerSpec.Builder b = spec.toBuilder().modelPath(model);
         if (spec.flashAttention() != null && !List.of("on", "off", "auto").contains(spec.flashAttention())) {
             throw new ServeError(ServeError.Kind.BAD_FLASH_ATTENTION, spec.flashAttention(),
@@ -100,8 +102,13 @@ public final class Servers implements AutoCloseable {
         Path binary = Llama.latest(ctx).binary("llama-server");
         ServerFlags flags = ServerFlags.probe(ctx, binary);
 
-        String name = uniqueName(spec.name() != null ? spec.name() : defaultName(spec.alias(), model), spec.name() != null);
+        String name = uniqueName(spec.name() != null ? spec.name() : spec.router() ? "router" : defaultName(spec.alias(), model),
+                spec.name() != null);
         b.name(name);
+        if (spec.router()) {
+            Path dir = Router.modelsDir(ctx, name, spec.routerModels());
+            b.routerModels(List.of(dir)).modelPath(dir);
+        }
 
         List<String> notes = new ArrayList<>();
         Presets.apply(spec.preset(), b, flags, spec.preset() == null ? null : Presets.memory(flags), notes);

@@ -4,6 +4,7 @@ import dev.llamagic.engine.chat.Chat;
 import dev.llamagic.engine.chat.ChatClient;
 import dev.llamagic.engine.chat.ChatRequest;
 import dev.llamagic.engine.chat.ChatResult;
+import dev.llamagic.engine.chat.ContextFit;
 import dev.llamagic.engine.chat.Conversation;
 import dev.llamagic.engine.chat.Conversations;
 import dev.llamagic.engine.chat.Message;
@@ -30,7 +31,9 @@ import picocli.CommandLine.Parameters;
                 "  %%chat --no-think --max-tokens 200 \"Summarise flash attention in one sentence.\"",
                 "  %%%%chat --session review --system \"You review Java code.\"   (the cell body is the message)",
                 "  %%chat --url https://api.example.com/v1 --api-key KEY --model some-model \"Hello\"",
-                "Consecutive chats in a session form one conversation; --new starts it afresh."})
+                "Consecutive chats in a session form one conversation; --new starts it afresh.",
+                "A conversation that outgrows a llama-server's context is sent without its oldest turns (the system prompt",
+                "and the new message stay; the numbers line says so), and the answer is limited to what is left."})
 public class ChatCommand extends MagicCommand {
 
     @Parameters(arity = "0..*", paramLabel = "MESSAGE", description = "the message (quote it); %%%%chat takes the cell body")
@@ -48,7 +51,8 @@ public class ChatCommand extends MagicCommand {
     @Option(names = "--api-key", description = "API key for --url (a %%serve server's own key is used automatically)")
     String apiKey;
 
-    @Option(names = "--model", description = "model id to ask for (default: the first one /v1/models lists)")
+    @Option(names = "--model", description = "model id to ask for (default: the first one /v1/models lists); "
+            + "with a %%serve --router server, the model to answer (the file name without .gguf)")
     String model;
 
     @Option(names = "--session", description = "conversation name (default: default)")
@@ -126,6 +130,7 @@ public class ChatCommand extends MagicCommand {
         String target;
         String who;
         String authorization = null;
+        boolean router = false;
         if (eas != null) {
             if (url != null || server != null) throw new UserError(p + ": --eas, --server or --url, one of them");
             dev.llamagic.engine.eas.EasAccess access = dev.llamagic.magic.eas.EasTargets.access(ctx, eas);
@@ -149,6 +154,7 @@ public class ChatCommand extends MagicCommand {
             key = apiKey != null ? apiKey : s.apiKey();
             target = s.name();
             who = s.name() + " @ " + s.baseUrl();
+            router = s.spec().router();
         }
         if (conv.target() != null && !conv.target().equals(target) && conv.turns() > 0) {
             out.print("note: session '" + sessionName + "' continues with " + target + " (it was with " + conv.target()
@@ -159,7 +165,7 @@ public class ChatCommand extends MagicCommand {
         ChatRequest req = ChatRequest.to(serverUrl).images(images).apiKey(key).authorization(authorization)
                 .messages(conv.messagesFor(message)).model(model)
                 .temperature(temp).topK(topK).topP(topP).minP(minP).maxTokens(maxTokens).seed(seed).noThink(noThink)
-                .build();
+                .fitContext(true).build();
         ChatView view = new ChatView(out, who, showThinking, !"terminal".equals(ctx.host()));
         view.images(images);
         ChatResult result;
@@ -170,12 +176,19 @@ public class ChatCommand extends MagicCommand {
             throw new Interrupted(p);
         } catch (UserError e) {
             String why = e instanceof ChatClient.Refused ? e.getMessage() + ": pass the server's key with --api-key"
+                    : e instanceof ContextFit.TooLong t ? tooLong(t)
                     : !images.isEmpty() && ChatClient.noImageSupport(e.getMessage()) ? ChatImages.noProjector(who) : e.getMessage();
             view.fail(why);
             throw new UserError(p + ": " + why);
         }
         conv.record(message, result.text(), target);
+        if (router && result.model() != null) view.who(who + " · model " + result.model());
         view.finish(result);
+    }
+
+    /** The context overflow in this magic's words: which option helps. */
+    static String tooLong(ContextFit.TooLong t) {
+        return t.getMessage() + " (shorten it, lower --max-tokens, or serve with a larger --ctx)";
     }
 
     private void showHistory(Conversation conv) {

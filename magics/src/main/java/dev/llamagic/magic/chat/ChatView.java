@@ -17,7 +17,7 @@ public final class ChatView {
     private final Notebook.LiveView live;
     private final boolean showThinking;
     private final boolean liveUpdates;
-    private final String who;
+    private String who;
     private final StringBuilder reasoning = new StringBuilder();
     private final StringBuilder answer = new StringBuilder();
     private long lastDraw;
@@ -40,6 +40,11 @@ public final class ChatView {
     public synchronized void images(java.util.List<ChatImage> imgs) {
         images = java.util.List.copyOf(imgs);
         if (liveUpdates && !images.isEmpty()) live.update(html("streaming", null), text(null));
+    }
+
+    /** What answered, as shown beside the numbers (e.g. with the model a router chose). */
+    public synchronized void who(String w) {
+        who = w;
     }
 
     public synchronized void delta(String r, String t) {

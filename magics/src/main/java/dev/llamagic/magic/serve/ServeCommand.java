@@ -41,6 +41,7 @@ import tech.tablesaw.api.Table;
         footer = {"", "Examples:",
                 "  %%serve /mnt/workspace/Qwen3-4B-Q4_K_M.gguf --preset qwen3",
                 "  %%serve Qwen/Qwen3-4B-GGUF --port 8080 --ctx 8192 -- --threads 8",
+                "  %%serve --router /mnt/workspace/models --ttl 600   (several models at one URL: %%chat --model NAME)",
                 "  %%serve --list        %%serve --logs NAME --tail 50        %%serve --stop all",
                 "Raw llama-server flags go after --; they are checked against the installed binary's --help."})
 public class ServeCommand extends MagicCommand {
@@ -111,6 +112,14 @@ public class ServeCommand extends MagicCommand {
     @Option(names = "--no-mmproj", description = "serve a vision model for text only (no projector)")
     boolean noMmproj;
 
+    @Option(names = "--router", description = "serve several models at one URL: MODEL is a directory of GGUFs, or give "
+            + "several .gguf files; each loads on its first request (%%chat --model NAME, NAME = the file name without .gguf)")
+    boolean router;
+
+    @Option(names = "--ttl", paramLabel = "SECONDS", description = "unload a model after this many idle seconds; "
+            + "the next request loads it again")
+    String ttl;
+
     /** What to do instead of starting a server: one of these at most (picocli refuses two). */
     static final class Mode {
         @Option(names = "--list", required = true, description = "list the servers started in this kernel")
@@ -172,6 +181,7 @@ public class ServeCommand extends MagicCommand {
     private void startServer() {
         String p = prefix();
         if (model.startsWith("-")) throw new UserError(p + ": the model comes first, then options (see " + p + " --help)");
+        List<String> routerModels = RouterView.models(model, raw, router);
         if (!raw.isEmpty() && !ServerFlags.isFlag(raw.get(0))) {
             throw new UserError(p + ": unexpected argument '" + raw.get(0) + "' (raw llama-server flags go after --)");
         }
@@ -185,13 +195,22 @@ public class ServeCommand extends MagicCommand {
                 throw new UserError(p + ": --port takes a number or auto (not '" + port + "')");
             }
         }
-        ModelLocator.Found found = ModelLocator.locate(model, ctx.home());
-        if (found.note() != null) out.print(found.note());
-        ServerSpec spec = ServerSpec.builder(found.file())
+        Integer ttlSeconds = RouterView.ttl(ttl);
+        ServerSpec.Builder specBuilder;
+        List<String> flags = raw;
+        if (router) {
+            specBuilder = ServerSpec.router(RouterView.locate(routerModels, ctx.home()));
+        } else {
+            ModelLocator.Found found = ModelLocator.locate(model, ctx.home());
+            if (found.note() != null) out.print(found.note());
+            specBuilder = ServerSpec.builder(found.file());
+            flags = VisionServe.withProjector(ctx, out, p, found.file(), mmproj, noMmproj, raw);
+        }
+        ServerSpec spec = specBuilder.ttl(ttlSeconds)
                 .name(name).alias(alias).host(host).port(portNumber).ctx(ctxSize).ngl(ngl).flashAttention(fa)
                 .splitMode(sm).parallel(parallel).temperature(temp).topK(topK).topP(topP).minP(minP)
                 .reasoningFormat(reasoningFormat).preset(preset).apiKey(apiKey)
-                .extraFlags(VisionServe.withProjector(ctx, out, p, found.file(), mmproj, noMmproj, raw))
+                .extraFlags(flags)
                 .build();
         Duration loadTimeout = loadTimeout();
         if (!spec.loopback()) {
@@ -206,8 +225,13 @@ public class ServeCommand extends MagicCommand {
             int code = s.process().waitFor(ctx, p);
             throw new UserError(p + ": llama-server exited with code " + code + " (log: " + s.logFile() + ")");
         }
-        out.print("server '" + s.name() + "' ready at " + s.baseUrl() + " (OpenAI API: " + s.baseUrl() + "/v1, pid "
-                + s.pid() + ") — %chat \"...\" talks to it; %serve --stop " + s.name() + " stops it");
+        if (s.spec().router()) {
+            out.print(RouterView.ready(s));
+        } else {
+            out.print("server '" + s.name() + "' ready at " + s.baseUrl() + " (OpenAI API: " + s.baseUrl() + "/v1, pid "
+                    + s.pid() + ") — %chat \"...\" talks to it; %serve --stop " + s.name() + " stops it");
+        }
+        WebUiView.show(ctx, s);
     }
 
     private Duration loadTimeout() {
@@ -229,7 +253,7 @@ public class ServeCommand extends MagicCommand {
                 StringColumn.create("GPU memory"), StringColumn.create("url"));
         for (LlamaServer s : all) {
             t.stringColumn("name").append(s.name());
-            t.stringColumn("model").append(s.modelPath().getFileName().toString());
+            t.stringColumn("model").append(s.spec().router() ? RouterView.modelsCell(s) : s.modelPath().getFileName().toString());
             t.intColumn("port").append(s.port());
             t.longColumn("pid").append(s.pid());
             t.stringColumn("state").append(s.stateText());
