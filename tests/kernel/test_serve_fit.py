@@ -50,6 +50,8 @@ def hub_models(tiny_model, tmp_path_factory):
     menu = models / OWNER / MENU_REPO
     menu.mkdir(parents=True)
     shutil.copy(tiny_model["gguf"], menu / "menu-q8_0.gguf")
+    with open(menu / "menu-q8_0.gguf", "ab") as f:  # the larger one (never loaded)
+        f.write(b"\0" * 4096)
     shutil.copy(tiny_model["gguf"], menu / "menu-Q4_K_M.gguf")
     fake_hub.generate_model(str(models / OWNER / VISION_REPO),
                             {"Vis-Q4_K_M.gguf": 3000, "Vis-Q8_0.gguf": 5000, "mmproj-F16.gguf": 700, "README.md": 10})
