@@ -175,14 +175,23 @@ public final class GgufQuants {
 
     /**
      * The largest quantization whose files, with room for a context and compute buffers (10 % and 1 GiB more),
-     * fit in {@code freeBytes}; null when none does.
+     * fit in {@code freeBytes} (16- and 32-bit weights only when no quantized one fits); null when none does.
      */
     public static Quant largestFitting(List<Quant> quants, long freeBytes) {
         Quant best = null;
+        Quant bestQuantized = null;
         for (Quant q : quants) {
-            if (fits(q.bytes(), freeBytes) && (best == null || q.bytes() > best.bytes())) best = q;
+            if (!fits(q.bytes(), freeBytes)) continue;
+            if (best == null || q.bytes() > best.bytes()) best = q;
+            if (!unquantized(q.name()) && (bestQuantized == null || q.bytes() > bestQuantized.bytes())) bestQuantized = q;
         }
-        return best;
+        // 16- and 32-bit weights only when no quantization fits: Q8_0 is as good and serves about twice as fast
+        return bestQuantized != null ? bestQuantized : best;
+    }
+
+    /** Whether a "quantization" is plain 16- or 32-bit floats. */
+    public static boolean unquantized(String name) {
+        return List.of("F16", "BF16", "F32", "FP16", "FP32").contains(name.toUpperCase(Locale.ROOT));
     }
 
     /** Whether {@code bytes} of weights leave room for a modest context in {@code freeBytes}. */
@@ -192,12 +201,16 @@ public final class GgufQuants {
 
     /** The name nearest to {@code want} by edit distance, if near enough (at most 2 edits, or 2/5 of its length). */
     static String closest(String want, List<String> names) {
+        // llama-quantize's own alias (Q4_K means Q4_K_M), then a longer name of the same start (IQ4 → IQ4_XS)
+        for (String n : names) if (n.equalsIgnoreCase(want + "_M")) return n;
+        String longer = names.stream().filter(n -> n.toUpperCase(Locale.ROOT).startsWith(want.toUpperCase(Locale.ROOT) + "_"))
+                .min(Comparator.comparingInt(String::length)).orElse(null);
+        if (longer != null) return longer;
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String n : names) {
             int d = Similar.editDistance(want.toUpperCase(Locale.ROOT), n.toUpperCase(Locale.ROOT));
-            // llama-quantize's own alias: Q4_K means Q4_K_M
-            if (d < bestD || d == bestD && n.equalsIgnoreCase(want + "_M")) {
+            if (d < bestD) {
                 bestD = d;
                 best = n;
             }

@@ -298,7 +298,7 @@ public final class GpuFit {
 
     /** What {@code %serve} would run, and the memory budget, without starting anything. */
     public record Planned(Path binary, List<String> argv, Map<String, String> env, List<String> notes, MemoryPlan.Plan plan,
-                         List<MemoryPlan.Device> gpus, boolean fitsItself) {
+                         List<MemoryPlan.Device> gpus, boolean fitsItself, boolean gpuBuild) {
         /** The command line as a shell would take it (the API key hidden). */
         public String command() {
             List<String> parts = new ArrayList<>();
@@ -328,6 +328,6 @@ public final class GpuFit {
         if (i >= 0 && i + 1 < argv.size() && "null".equals(argv.get(i + 1))) argv.set(i + 1, "auto");
         List<String> shown = fitted.apiKey() == null ? argv : LlamaServer.redact(argv, fitted.apiKey());
         return new Planned(binary, List.copyOf(shown), flags.env(fitted), List.copyOf(notes), plan,
-                devices(ctx.env(), fitted.gpus()), fitsItself(flags));
+                devices(ctx.env(), fitted.gpus()), fitsItself(flags), flags.gpu());
     }
 }

@@ -18,6 +18,10 @@ final class PlanView {
         String command = p.command();
         out.html("<div><b>plan</b> (nothing started): <code>" + Html.escape(command) + "</code></div>", "command: " + command);
         for (String n : p.notes()) out.print("note: " + n);
+        if (!p.gpuBuild() && !p.gpus().isEmpty()) {
+            out.print("note: this llama.cpp build has no GPU backend (CPU only): the GPU rows are what a CUDA build "
+                    + "would use (%build-llama builds one)");
+        }
         StringBuilder fitted = new StringBuilder();
         fitted.append("context ").append(plan.ctx()).append(plan.ctxFitted() ? " (fitted)" : " (given)");
         fitted.append(", ").append(plan.gpuLayers()).append("/").append(plan.totalLayers()).append(" layers on GPU");

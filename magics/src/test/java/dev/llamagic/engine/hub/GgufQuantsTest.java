@@ -88,6 +88,11 @@ class GgufQuantsTest {
     void aQuantThatMatchesNothingSaysTheChoicesInOneLine() {
         UserError e = assertThrows(UserError.class, () -> GgufQuants.choose("Qwen/Qwen3-4B-GGUF", REPO, "Q4_K"));
         assertEquals("Qwen/Qwen3-4B-GGUF has no quantization 'Q4_K' (did you mean Q4_K_M?); it has IQ4_XS, Q4_K_S, Q4_K_M, Q8_0", e.getMessage());
+        List<RepoFile> more = List.of(f("m-Q4_K_M.gguf", 1), f("m-Q6_K.gguf", 2), f("m-IQ4_XS.gguf", 3));
+        assertEquals("Q4_K_M", GgufQuants.closest("Q4_K", List.of("Q6_K", "Q4_K_M")));
+        assertEquals("IQ4_XS", GgufQuants.closest("iq4", List.of("Q6_K", "Q4_K_M", "IQ4_XS")));
+        e = assertThrows(UserError.class, () -> GgufQuants.choose("o/m", more, "Q4_K"));
+        assertEquals("o/m has no quantization 'Q4_K' (did you mean Q4_K_M?); it has Q4_K_M, Q6_K, IQ4_XS", e.getMessage());
         e = assertThrows(UserError.class, () -> GgufQuants.choose("Qwen/Qwen3-4B-GGUF", REPO, "Q2_K"));
         assertFalse(e.getMessage().contains("\n"));
         assertThrows(UserError.class, () -> GgufQuants.choose("Qwen/Qwen3-4B", List.of(f("model.safetensors", 1)), "Q8_0"));
@@ -104,7 +109,9 @@ class GgufQuantsTest {
     void theLargestThatFitsLeavesRoomForTheContext() {
         List<GgufQuants.Quant> q = GgufQuants.group(List.of(f("m-Q4_K_M.gguf", 2_500L << 20), f("m-Q8_0.gguf", 4_300L << 20),
                 f("m-F16.gguf", 8_000L << 20)));
-        assertEquals("F16", GgufQuants.largestFitting(q, 22_000L << 20).name());
+        // 16-bit weights fit too, but Q8_0 serves as well at about twice the speed
+        assertEquals("Q8_0", GgufQuants.largestFitting(q, 22_000L << 20).name());
+        assertEquals("F16", GgufQuants.largestFitting(GgufQuants.group(List.of(f("m-F16.gguf", 8_000L << 20))), 22_000L << 20).name());
         assertEquals("Q8_0", GgufQuants.largestFitting(q, 8_000L << 20).name());
         // 2.5 GiB + 10 % + 1 GiB does not fit in 3.5 GiB
         assertNull(GgufQuants.largestFitting(q, 3_500L << 20));
