@@ -207,7 +207,7 @@ public final class ServerFlags {
     }
 
     /** The first of {@code spellings} the binary knows, if any. */
-    private Optional<String> first(String... spellings) {
+    Optional<String> first(String... spellings) {
         for (String s : spellings) if (knows(s)) return Optional.of(s);
         return Optional.empty();
     }
@@ -237,6 +237,7 @@ public final class ServerFlags {
         if (spec.flashAttention() != null) flashAttention(a, notes, spec.flashAttention());
         if (spec.splitMode() != null) add(a, notes, spec.splitMode(), "split mode", "-sm", "--split-mode");
         if (spec.parallel() != null) add(a, notes, String.valueOf(spec.parallel()), "parallel slots", "-np", "--parallel");
+        GpuFit.argv(this, spec, a, notes);
         if (spec.temperature() != null) add(a, notes, num(spec.temperature()), "temperature", "--temp");
         if (spec.topK() != null) add(a, notes, String.valueOf(spec.topK()), "top-k", "--top-k");
         if (spec.topP() != null) add(a, notes, num(spec.topP()), "top-p", "--top-p");
@@ -284,8 +285,10 @@ public final class ServerFlags {
 
     /** Environment variables the server needs for {@code spec} (the API key, where the binary reads it so). */
     public Map<String, String> env(ServerSpec spec) {
-        if (spec.apiKey() != null && apiKeyByEnv()) return Map.of("LLAMA_API_KEY", spec.apiKey());
-        return Map.of();
+        Map<String, String> env = new LinkedHashMap<>();
+        if (spec.apiKey() != null && apiKeyByEnv()) env.put("LLAMA_API_KEY", spec.apiKey());
+        if (spec.gpus() != null) env.put("CUDA_VISIBLE_DEVICES", GpuFit.gpusText(spec.gpus()));
+        return Map.copyOf(env);
     }
 
     private static boolean helpMentions(Option o, String word) {
@@ -297,7 +300,7 @@ public final class ServerFlags {
                 "this llama-server does not accept " + spellings[0] + ": is it really llama.cpp's llama-server?"));
     }
 
-    private void add(List<List<String>> a, List<String> notes, String value, String what, String... spellings) {
+    void add(List<List<String>> a, List<String> notes, String value, String what, String... spellings) {
         Optional<String> f = first(spellings);
         if (f.isEmpty()) {
             notes.add(what + " (" + spellings[0] + " " + value + ") left out: this llama-server does not know " + spellings[0]);

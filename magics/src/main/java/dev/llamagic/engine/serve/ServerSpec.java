@@ -33,6 +33,14 @@ public final class ServerSpec {
     private final List<String> extraFlags;
     private final List<Path> routerModels;
     private final Integer ttl;
+    private final Boolean fit;
+    private final String gpus;
+    private final String tensorSplit;
+    private final String cacheTypeK;
+    private final String cacheTypeV;
+    private final Path draftModel;
+    private final Integer draftMax;
+    private final Path mmproj;
 
     private ServerSpec(Builder b) {
         this.modelPath = Objects.requireNonNull(b.modelPath, "modelPath");
@@ -55,6 +63,14 @@ public final class ServerSpec {
         this.preset = b.preset;
         this.apiKey = b.apiKey;
         this.extraFlags = List.copyOf(b.extraFlags);
+        this.fit = b.fit;
+        this.gpus = b.gpus;
+        this.tensorSplit = b.tensorSplit;
+        this.cacheTypeK = b.cacheTypeK;
+        this.cacheTypeV = b.cacheTypeV;
+        this.draftModel = b.draftModel;
+        this.draftMax = b.draftMax;
+        this.mmproj = b.mmproj;
     }
 
     public static Builder builder(Path modelPath) {
@@ -96,6 +112,14 @@ public final class ServerSpec {
         b.extraFlags = new ArrayList<>(extraFlags);
         b.routerModels = new ArrayList<>(routerModels);
         b.ttl = ttl;
+        b.fit = fit;
+        b.gpus = gpus;
+        b.tensorSplit = tensorSplit;
+        b.cacheTypeK = cacheTypeK;
+        b.cacheTypeV = cacheTypeV;
+        b.draftModel = draftModel;
+        b.draftMax = draftMax;
+        b.mmproj = mmproj;
         return b;
     }
 
@@ -128,6 +152,23 @@ public final class ServerSpec {
     public List<Path> routerModels() { return routerModels; }
     /** Seconds a model may stay idle before it is unloaded (it loads again on the next request); null: never. */
     public Integer ttl() { return ttl; }
+
+    /** Whether to fit context and GPU layers to free memory (llama.cpp's own -fit where the binary has it). */
+    public Boolean fit() { return fit; }
+    /** GPUs the server may see, as nvidia-smi numbers them ({@code 0,1}): CUDA_VISIBLE_DEVICES of the child. */
+    public String gpus() { return gpus; }
+    /** Proportions of the model per GPU ({@code 3,1}); null: proportional to free memory on several GPUs. */
+    public String tensorSplit() { return tensorSplit; }
+    /** KV cache type of K ({@code f16}, {@code q8_0}, ...). */
+    public String cacheTypeK() { return cacheTypeK; }
+    /** KV cache type of V (a quantized one needs flash attention). */
+    public String cacheTypeV() { return cacheTypeV; }
+    /** Draft model for speculative decoding. */
+    public Path draftModel() { return draftModel; }
+    /** Tokens drafted per step. */
+    public Integer draftMax() { return draftMax; }
+    /** Multimodal projector GGUF. */
+    public Path mmproj() { return mmproj; }
 
     /** Whether the server listens on loopback only. */
     public boolean loopback() {
@@ -162,6 +203,14 @@ public final class ServerSpec {
         private List<String> extraFlags = new ArrayList<>();
         private List<Path> routerModels = new ArrayList<>();
         private Integer ttl;
+        private Boolean fit;
+        private String gpus;
+        private String tensorSplit;
+        private String cacheTypeK;
+        private String cacheTypeV;
+        private Path draftModel;
+        private Integer draftMax;
+        private Path mmproj;
 
         private Builder() {}
 
@@ -188,6 +237,24 @@ public final class ServerSpec {
         public Builder ttl(Integer v) { ttl = v; return this; }
         public Builder extraFlags(List<String> v) { extraFlags = v == null ? new ArrayList<>() : new ArrayList<>(v); return this; }
 
+        public Builder fit(Boolean v) { fit = v; return this; }
+        public Builder gpus(String v) { gpus = v; return this; }
+        public Builder tensorSplit(String v) { tensorSplit = v; return this; }
+        public Builder cacheTypeK(String v) { cacheTypeK = v; return this; }
+        public Builder cacheTypeV(String v) { cacheTypeV = v; return this; }
+        /** Both KV cache types at once. */
+        public Builder cacheType(String k, String v) { cacheTypeK = k; cacheTypeV = v; return this; }
+        public Builder draftModel(Path v) { draftModel = v; return this; }
+        public Builder draftMax(Integer v) { draftMax = v; return this; }
+        public Builder mmproj(Path v) { mmproj = v; return this; }
+        public Path mmproj() { return mmproj; }
+        public Boolean fit() { return fit; }
+        public String gpus() { return gpus; }
+        public String tensorSplit() { return tensorSplit; }
+        public String cacheTypeK() { return cacheTypeK; }
+        public String cacheTypeV() { return cacheTypeV; }
+        public String splitMode() { return splitMode; }
+        public Integer parallel() { return parallel; }
         public Path modelPath() { return modelPath; }
         public Integer ctx() { return ctx; }
         public String ngl() { return ngl; }

@@ -112,6 +112,7 @@ public final class Servers implements AutoCloseable {
 
         List<String> notes = new ArrayList<>();
         Presets.apply(spec.preset(), b, flags, spec.preset() == null ? null : Presets.memory(flags), notes);
+        GpuFit.apply(ctx, b, flags, notes, false);
 
         String host = spec.host();
         int port;

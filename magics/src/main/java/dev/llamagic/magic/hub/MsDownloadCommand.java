@@ -1,6 +1,8 @@
 package dev.llamagic.magic.hub;
 
+import dev.llamagic.engine.hub.GgufQuants;
 import dev.llamagic.engine.hub.HubException;
+import dev.llamagic.engine.hub.HubGguf;
 import dev.llamagic.engine.hub.ModelScope;
 import dev.llamagic.engine.hub.RangePlan;
 import dev.llamagic.engine.hub.SnapshotDownloader;
@@ -22,10 +24,12 @@ import picocli.CommandLine.Parameters;
                 "从魔搭 ModelScope 下载模型：多连接分段并行、sha256 校验、可断点续传。"},
         footer = {"", "Same flags and on-disk layout as `modelscope download`. Endpoint: --endpoint, else "
                 + "MODELSCOPE_ENDPOINT, else MODELSCOPE_DOMAIN, else https://www.modelscope.cn.",
-                "Example: %%ms-download Qwen/Qwen3-0.6B --include '*.json' '*.safetensors'"})
+                "Example: %%ms-download Qwen/Qwen3-0.6B --include '*.json' '*.safetensors'",
+                "GGUF repos: %%ms-download Qwen/Qwen3-4B-GGUF:Q4_K_M downloads that quantization only (every split part, "
+                + "the mmproj if any); without :QUANT a repo of several lists them with their sizes and which fits."})
 public class MsDownloadCommand extends MagicCommand {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "owner/name, e.g. Qwen/Qwen3-4B")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "owner/name, e.g. Qwen/Qwen3-4B, or owner/name-GGUF:QUANT")
     String positional;
 
     @Option(names = "--model", paramLabel = "MODEL", description = "owner/name (instead of the positional MODEL)")
@@ -70,6 +74,8 @@ public class MsDownloadCommand extends MagicCommand {
     @Option(names = "--verify", description = "hash every file already on disk again instead of trusting the record of earlier checks")
     boolean verify;
 
+    private long rangeSizeBytes;
+
     @Override
     protected void run() {
         String prefix = Commands.prefix("ms-download", body, ctx);
@@ -91,6 +97,7 @@ public class MsDownloadCommand extends MagicCommand {
             throw new UserError(prefix + ": --range-size " + e.getMessage());
         }
         if (range < (1 << 20)) throw new UserError(prefix + ": --range-size must be at least 1M");
+        rangeSizeBytes = range;
         ModelScope.Options o = new ModelScope.Options(id).revision(revision).token(token).endpoint(endpoint)
                 .timeout(Duration.ofMillis((long) (timeout * 1000)))
                 .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), range, retries, verify));
@@ -100,7 +107,19 @@ public class MsDownloadCommand extends MagicCommand {
         o.exclude(exclude.toArray(String[]::new));
         SnapshotDownloader.Result result;
         try {
-            result = ModelScope.run(ctx, o);
+            // owner/Repo-GGUF:QUANT downloads that quantization only; a GGUF repo of several, without one, shows the menu
+            GgufQuants.Ref ref = GgufQuants.parse(id).orElse(null);
+            if (ref != null && ref.quant() != null) {
+                o = withModel(o, ref.repo());
+                result = HubGguf.get(ctx, o, ref.quant()).download();
+            } else if (ref != null && include.isEmpty() && exclude.isEmpty()
+                    && ref.name().toLowerCase(java.util.Locale.ROOT).contains("gguf")) {
+                List<GgufQuants.Quant> quants = GgufQuants.group(HubGguf.list(ctx, o));
+                if (quants.size() > 1) throw GgufMenuView.show(out, HubGguf.menu(ctx, ref.repo(), quants), prefix, prefix);
+                result = ModelScope.run(ctx, o);
+            } else {
+                result = ModelScope.run(ctx, o);
+            }
         } catch (Interrupted e) {
             throw new Interrupted(prefix + " " + id);
         } catch (HubException e) {
@@ -111,5 +130,16 @@ public class MsDownloadCommand extends MagicCommand {
                     + " give its directory to %to-gguf or %serve");
         }
         DownloadReport.show(out, result);
+    }
+
+    /** The same options for another model id (the quantization cut off). */
+    private ModelScope.Options withModel(ModelScope.Options o, String repo) {
+        ModelScope.Options c = new ModelScope.Options(repo).revision(revision).token(token).endpoint(endpoint)
+                .timeout(Duration.ofMillis((long) (timeout * 1000)))
+                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), rangeSizeBytes, retries, verify));
+        if (localDir != null) c.localDir(localDir);
+        if (cacheDir != null) c.cacheDir(cacheDir);
+        c.exclude(exclude.toArray(String[]::new));
+        return c;
     }
 }

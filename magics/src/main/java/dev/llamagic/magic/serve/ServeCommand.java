@@ -4,6 +4,7 @@ import dev.llamagic.engine.serve.LlamaServer;
 import dev.llamagic.engine.serve.LoadFailure;
 import dev.llamagic.engine.serve.ModelLocator;
 import dev.llamagic.engine.serve.ServeError;
+import dev.llamagic.engine.serve.GpuFit;
 import dev.llamagic.engine.serve.ServerFlags;
 import dev.llamagic.engine.serve.ServerSpec;
 import dev.llamagic.engine.serve.Servers;
@@ -42,6 +43,8 @@ import tech.tablesaw.api.Table;
                 "  %%serve /mnt/workspace/Qwen3-4B-Q4_K_M.gguf --preset qwen3",
                 "  %%serve Qwen/Qwen3-4B-GGUF --port 8080 --ctx 8192 -- --threads 8",
                 "  %%serve --router /mnt/workspace/models --ttl 600   (several models at one URL: %%chat --model NAME)",
+                "  %%serve Qwen/Qwen3-4B-GGUF:Q4_K_M          (downloads only that quantization, then serves it)",
+                "  %%serve Qwen/Qwen3-32B-GGUF:Q4_K_M --gpus 0,1 --split-mode row --cache-type q8_0 --plan",
                 "  %%serve --list        %%serve --logs NAME --tail 50        %%serve --stop all",
                 "Raw llama-server flags go after --; they are checked against the installed binary's --help."})
 public class ServeCommand extends MagicCommand {
@@ -74,11 +77,36 @@ public class ServeCommand extends MagicCommand {
     @Option(names = {"--fa", "-fa"}, arity = "0..1", fallbackValue = "on", description = "flash attention: on, off or auto (bare --fa = on)")
     String fa;
 
-    @Option(names = {"--sm", "-sm"}, description = "split mode over several GPUs: none, layer, row")
+    @Option(names = {"--split-mode", "--sm", "-sm"}, description = "split mode over several GPUs: none, layer, row, tensor (as this llama-server has them)")
     String sm;
 
     @Option(names = {"--parallel", "-np"}, description = "parallel slots (conversations served at once)")
     Integer parallel;
+
+    @Option(names = "--fit", description = "fit context and GPU layers to free GPU memory: llama.cpp's own -fit where this "
+            + "llama-server has it, else llamagic's estimate (said in a note)")
+    boolean fit;
+
+    @Option(names = "--gpus", paramLabel = "LIST", description = "GPUs to use, as nvidia-smi numbers them, e.g. 0,1 (CUDA_VISIBLE_DEVICES of the server)")
+    String gpus;
+
+    @Option(names = "--tensor-split", paramLabel = "P0,P1", description = "share of the model per GPU, e.g. 3,1 "
+            + "(default on several GPUs: proportional to their free memory)")
+    String tensorSplit;
+
+    @Option(names = "--cache-type", paramLabel = "K,V", description = "KV cache types, e.g. q8_0 or q8_0,q4_0 (f32, f16, bf16, "
+            + "q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1); a quantized V needs flash attention (turned on unless --fa off)")
+    String cacheType;
+
+    @Option(names = "--draft", paramLabel = "MODEL", description = "draft model for speculative decoding (a .gguf, a directory or a download's name)")
+    String draft;
+
+    @Option(names = "--draft-max", paramLabel = "N", description = "tokens the draft model proposes per step")
+    Integer draftMax;
+
+    @Option(names = "--plan", description = "print the llama-server command and the memory budget per GPU (weights, KV cache, "
+            + "compute buffers, free after) without starting anything")
+    boolean plan;
 
     @Option(names = "--temp", description = "default temperature")
     Double temp;
@@ -196,22 +224,40 @@ public class ServeCommand extends MagicCommand {
             }
         }
         Integer ttlSeconds = RouterView.ttl(ttl);
+        String[] cacheTypes = GpuOptions.check(this::optionError, gpus, tensorSplit, sm, cacheType, parallel, draftMax, fa);
         ServerSpec.Builder specBuilder;
         List<String> flags = raw;
         if (router) {
             specBuilder = ServerSpec.router(RouterView.locate(routerModels, ctx.home()));
         } else {
-            ModelLocator.Found found = ModelLocator.locate(model, ctx.home());
+            ModelLocator.Found found;
+            Path hubProjector = null;
+            HubServe.Fetched fetched = HubServe.locate(ctx, out, model);
+            if (fetched != null) {
+                found = fetched.found();
+                hubProjector = fetched.mmproj();
+            } else {
+                found = ModelLocator.locate(model, ctx.home());
+            }
             if (found.note() != null) out.print(found.note());
             specBuilder = ServerSpec.builder(found.file());
-            flags = VisionServe.withProjector(ctx, out, p, found.file(), mmproj, noMmproj, raw);
+            // the projector (given, downloaded with a hub GGUF, or beside the model) is checked against the model
+            flags = VisionServe.withProjector(ctx, out, p, found.file(), mmproj != null ? mmproj : hubProjector,
+                    noMmproj, raw);
         }
+        Path draftFile = draft == null ? null : ModelLocator.locate(draft, ctx.home()).file();
         ServerSpec spec = specBuilder.ttl(ttlSeconds)
                 .name(name).alias(alias).host(host).port(portNumber).ctx(ctxSize).ngl(ngl).flashAttention(fa)
                 .splitMode(sm).parallel(parallel).temperature(temp).topK(topK).topP(topP).minP(minP)
-                .reasoningFormat(reasoningFormat).preset(preset).apiKey(apiKey)
-                .extraFlags(flags)
+                .reasoningFormat(reasoningFormat).preset(preset).apiKey(apiKey).extraFlags(flags)
+                .fit(fit ? Boolean.TRUE : null).gpus(GpuFit.gpusText(gpus)).tensorSplit(tensorSplit)
+                .cacheType(cacheTypes == null ? null : cacheTypes[0], cacheTypes == null ? null : cacheTypes[1])
+                .draftModel(draftFile).draftMax(draftMax)
                 .build();
+        if (plan) {
+            PlanView.show(out, GpuFit.plan(ctx, spec));
+            return;
+        }
         Duration loadTimeout = loadTimeout();
         if (!spec.loopback()) {
             out.warn("warning: --host " + spec.host() + " makes the server reachable from other machines"
@@ -232,6 +278,10 @@ public class ServeCommand extends MagicCommand {
                     + s.pid() + ") — %chat \"...\" talks to it; %serve --stop " + s.name() + " stops it");
         }
         WebUiView.show(ctx, s);
+    }
+
+    private UserError optionError(String option, String problem) {
+        return new UserError(prefix() + ": " + option + " " + problem);
     }
 
     private Duration loadTimeout() {
