@@ -28,6 +28,8 @@ hub_pid=
 cleanup() { [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null || true; rm -rf "$BENCH_DIR"; }
 trap cleanup EXIT
 
+cp "$JAR" "$BENCH_DIR/llamagic.jar"; JAR="$BENCH_DIR/llamagic.jar"  # a rebuild meanwhile does not touch the runs
+
 echo "== generating $FILE ($SIZE_MB MiB of random bytes)"
 head -c "$((SIZE_MB << 20))" /dev/urandom > "$BENCH_DIR/models/$REPO/$FILE"
 size=$(stat -c %s "$BENCH_DIR/models/$REPO/$FILE")

@@ -120,7 +120,6 @@ final class RangeRepair {
                 if (c.copy() == 2) seen.add(c.first());
                 int agrees = seen.indexOf(c.sha());
                 seen.add(c.sha());
-                boolean changed = false;
                 if (agrees == 0) {
                     settle(c.range(), c.sha());
                     settled++;
@@ -129,7 +128,6 @@ final class RangeRepair {
                     replace(c.range(), c.side(), c.sha());
                     replaced++;
                     settled++;
-                    changed = true;
                     lowestChanged = Math.min(lowestChanged, c.range());
                 } else if (c.copy() < MAX_COPIES) {
                     urgent.add(new Task(c.range(), c.copy() + 1));
@@ -139,8 +137,8 @@ final class RangeRepair {
                 }
                 if (c.side() != null) Files.deleteIfExists(c.side());
                 progress(settled, replaced);
-                int left = n - settled;
-                if (changed && worthChecking(replaced, settled, left)) {
+                // a replacement not checked yet: check once the rest looks clean enough (more so as ranges agree)
+                if (lowestChanged < n && worthChecking(replaced, settled, n - settled)) {
                     String got = job.hashFrom(lowestChanged);
                     lowestChanged = n;
                     if (got.equals(want)) return new Outcome(replaced, received.get(), checked);
@@ -218,24 +216,32 @@ final class RangeRepair {
         long[] got = {0};
         try (FileChannel out = side == null ? null : FileChannel.open(side, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            fetcher.fetch(job, r, new RangeFetcher.Sink() {
-                @Override
-                public long reached() {
-                    return got[0];
-                }
-
-                @Override
-                public void take(long pos, ByteBuffer data, int k) throws IOException {
-                    if (out != null) {
-                        ByteBuffer d = data.duplicate();
-                        long at = pos - r.start();
-                        while (d.hasRemaining()) at += out.write(d, at);
+            // each copy asks for the range in two requests cut at its own point: a hub or proxy that corrupts a
+            // request's body the same way each time it is asked (say, in its middle) cannot make two copies agree
+            long cut = r.length() / (t.copy() + 1);
+            List<RangePlan.Range> pieces = cut < 1 ? List.of(r)
+                    : List.of(new RangePlan.Range(r.start(), r.start() + cut - 1), new RangePlan.Range(r.start() + cut, r.end()));
+            for (RangePlan.Range p : pieces) {
+                long before = p.start() - r.start();
+                fetcher.fetch(job, p, new RangeFetcher.Sink() {
+                    @Override
+                    public long reached() {
+                        return got[0] - before;
                     }
-                    h.update(data);
-                    got[0] += k;
-                    received.addAndGet(k);
-                }
-            }, () -> over.get() || stopRequested.getAsBoolean(), calls);
+
+                    @Override
+                    public void take(long pos, ByteBuffer data, int k) throws IOException {
+                        if (out != null) {
+                            ByteBuffer d = data.duplicate();
+                            long at = pos - r.start();
+                            while (d.hasRemaining()) at += out.write(d, at);
+                        }
+                        h.update(data);
+                        got[0] += k;
+                        received.addAndGet(k);
+                    }
+                }, () -> over.get() || stopRequested.getAsBoolean(), calls);
+            }
         }
         return new Copy(t.range(), t.copy(), first, HexFormat.of().formatHex(h.digest()), got[0], side);
     }

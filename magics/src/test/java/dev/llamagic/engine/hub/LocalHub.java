@@ -54,6 +54,8 @@ final class LocalHub implements AutoCloseable {
     private long stallMs = 2000;
     /** "path start" → how many more requests starting there are corrupted (a negative count: all of them). */
     private final Map<String, Integer> corruptAt = new java.util.HashMap<>();
+    /** Corrupt bodies have their block in the middle, the same each time (a sticky fault), not at a random place. */
+    volatile boolean corruptMiddle;
     /** Called with "path start-end" before each body is sent. */
     volatile java.util.function.Consumer<String> beforeBody = b -> { };
 
@@ -237,7 +239,7 @@ final class LocalHub implements AutoCloseable {
                 throw new IOException(fault); // the exchange ends short of its Content-Length
             } else if (fault != null) {
                 byte[] body = java.util.Arrays.copyOfRange(b, (int) start, (int) end + 1);
-                int at = len <= 4096 ? 0 : draw(len - 4096 + 1);
+                int at = len <= 4096 ? 0 : corruptMiddle ? (len - 4096) / 2 : draw(len - 4096 + 1);
                 for (int k = at; k < Math.min(len, at + 4096); k++) body[k] ^= (byte) 0xFF;
                 out.write(body);
                 sent = len;
