@@ -126,7 +126,7 @@ def test_to_gguf_writes_the_model_and_its_projector(converted, vl):
     assert f["clip.has_vision_encoder"] is True and f["clip.use_silu"] is True
     assert (f["clip.vision.projection_dim"], f["clip.vision.embedding_length"], f["clip.vision.feed_forward_length"],
             f["clip.vision.block_count"], f["clip.vision.attention.head_count"], f["clip.vision.patch_size"],
-            f["clip.vision.image_size"], f["clip.vision.n_wa_pattern"]) == (64, 32, 64, 2, 2, 14, 560, 2)
+            f["clip.vision.image_size"], f["clip.vision.n_wa_pattern"]) == (64, 32, 64, 4, 2, 14, 560, 2)
     assert np.allclose(f["clip.vision.image_mean"], [0.48145466, 0.4578275, 0.40821073])
 
     # every tensor against numpy's reading of the source: the converter's reshapes, F16 matrices, F32 vectors
@@ -134,7 +134,7 @@ def test_to_gguf_writes_the_model_and_its_projector(converted, vl):
     want = {"v.patch_embd.weight": src["visual.patch_embed.proj.weight"][:, :, 0],
             "v.patch_embd.weight.1": src["visual.patch_embed.proj.weight"][:, :, 1],
             "v.post_ln.weight": src["visual.merger.ln_q.weight"]}
-    for i in range(2):
+    for i in range(4):
         b = "visual.blocks.%d." % i
         for suffix in ("weight", "bias"):
             q, k, v = np.split(src[b + "attn.qkv." + suffix], 3, axis=0)
@@ -303,16 +303,20 @@ def test_same_as_convert_hf_to_gguf(vk, vl, tmp_path):
     probe = subprocess.run([py, "-c", "import torch, transformers"], capture_output=True, text=True)
     if probe.returncode != 0:
         pytest.skip("convert_hf_to_gguf.py needs torch and transformers (set LLAMAGIC_CONVERT_PYTHON)")
-    for outtype in ["f16", "q8_0"]:
-        ours, theirs = tmp_path / ("ours-" + outtype), tmp_path / ("theirs-" + outtype)
+    qwen3vl = tmp_path / "Qwen3-VL-Tiny"
+    tiny_qwen3vl.generate(str(qwen3vl), llama_src=LLAMA_SRC)
+    for src, outtype in [(vl["dir"], "f16"), (vl["dir"], "q8_0"), (str(qwen3vl), "f16")]:
+        ours = tmp_path / ("ours-%s-%s" % (os.path.basename(src), outtype))
+        theirs = tmp_path / ("theirs-%s-%s" % (os.path.basename(src), outtype))
         ours.mkdir()
         theirs.mkdir()
-        cell = vk.execute("%%to-gguf %s --outtype %s --outfile %s" % (vl["dir"], outtype, ours), timeout=300)
+        cell = vk.execute("%%to-gguf %s --outtype %s --outfile %s" % (src, outtype, ours), timeout=300)
         assert cell.status == "ok", cell.error
         conv = os.path.join(LLAMA_SRC, "convert_hf_to_gguf.py")
-        subprocess.run([py, conv, vl["dir"], "--outtype", outtype, "--outfile", str(theirs)], check=True, capture_output=True)
-        subprocess.run([py, conv, vl["dir"], "--outtype", outtype, "--outfile", str(theirs), "--mmproj"], check=True,
-                       capture_output=True)
+        for extra in [[], ["--mmproj"]]:
+            r = subprocess.run([py, conv, src, "--outtype", outtype, "--outfile", str(theirs)] + extra,
+                               capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr[-2000:]
         assert sorted(os.listdir(ours)) == sorted(os.listdir(theirs))
         for f in os.listdir(ours):
             assert open(ours / f, "rb").read() == open(theirs / f, "rb").read(), f
