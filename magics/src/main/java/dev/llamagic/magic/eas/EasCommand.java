@@ -146,6 +146,14 @@ public class EasCommand extends MagicCommand {
         }
     }
 
+    /** {@link #known} for a call with no answer. */
+    static void knownDo(EasClient eas, String name, Runnable r) {
+        known(eas, name, () -> {
+            r.run();
+            return null;
+        });
+    }
+
     static String suggestion(String name, List<String> names) {
         if (names.isEmpty()) return "there are no services there (deploy one: %eas deploy NAME MODEL)";
         String near = names.stream().filter(n -> Similar.editDistance(n, name) <= Math.max(2, name.length() / 3))
@@ -191,6 +199,20 @@ public class EasCommand extends MagicCommand {
         void check() {
             duration("--timeout", timeout);
             if (!(poll > 0) || poll > 600) throw new UserError("--poll must be between 0 and 600 seconds");
+        }
+
+        /**
+         * Checks these options, asks for {@code call} on service {@code name}, prints {@code requested}, then (unless
+         * --no-wait) follows it to {@code target}; null when not followed.
+         */
+        EasService request(EasCommand p, Target t, String name, java.util.function.BiConsumer<EasClient, String> call,
+                String requested, ServiceFollower.Target target) {
+            check();
+            EasClient eas = p.connect(t);
+            knownDo(eas, name, () -> call.accept(eas, name));
+            p.out().print(requested);
+            if (noWait) return null;
+            return follower(eas, p.ctx()).follow(name, target, p.out());
         }
     }
 
@@ -437,16 +459,9 @@ public class EasCommand extends MagicCommand {
 
         @Override
         public void execute(EasCommand p, String prefix, Target t) {
-            waiting.check();
-            EasClient eas = p.connect(t);
-            known(eas, name, () -> {
-                eas.stop(name);
-                return null;
-            });
-            p.out().print("stopping " + name + " (start it again: %eas start " + name + ")");
-            if (waiting.noWait) return;
-            waiting.follower(eas, p.ctx()).follow(name, ServiceFollower.Target.STOPPED, p.out());
-            p.out().print("service " + name + " Stopped");
+            EasService s = waiting.request(p, t, name, EasClient::stop, "stopping " + name
+                    + " (start it again: %eas start " + name + ")", ServiceFollower.Target.STOPPED);
+            if (s != null) p.out().print("service " + name + " Stopped");
         }
     }
 
@@ -460,16 +475,8 @@ public class EasCommand extends MagicCommand {
 
         @Override
         public void execute(EasCommand p, String prefix, Target t) {
-            waiting.check();
-            EasClient eas = p.connect(t);
-            known(eas, name, () -> {
-                eas.start(name);
-                return null;
-            });
-            p.out().print("starting " + name);
-            if (waiting.noWait) return;
-            EasService s = waiting.follower(eas, p.ctx()).follow(name, ServiceFollower.Target.RUNNING, p.out());
-            p.out().print("service " + name + " Running (" + s.instances() + " instances)");
+            EasService s = waiting.request(p, t, name, EasClient::start, "starting " + name, ServiceFollower.Target.RUNNING);
+            if (s != null) p.out().print("service " + name + " Running (" + s.instances() + " instances)");
         }
     }
 
@@ -488,10 +495,7 @@ public class EasCommand extends MagicCommand {
                         + " and its token; run " + prefix + " " + name + " --yes to confirm");
             }
             EasClient eas = p.connect(t);
-            known(eas, name, () -> {
-                eas.delete(name);
-                return null;
-            });
+            knownDo(eas, name, () -> eas.delete(name));
             p.out().print("deleting " + name);
         }
     }
