@@ -67,7 +67,7 @@ public final class ServiceFollower {
                 if (s.failed()) {
                     bar.fail(last + (s.why().isEmpty() ? "" : ": " + s.why()));
                     throw new UserError("service " + name + " " + s.status()
-                            + (s.why().isEmpty() ? "" : ": " + EasApiError.oneLine(s.why()))
+                            + (s.why().isEmpty() ? "" : ": " + dev.llamagic.engine.aliyun.ApiErrors.oneLine(s.why()))
                             + " (after " + Durations.format(elapsedMs) + ")");
                 }
                 bar.set(2).detail(last + " · " + Durations.format(elapsedMs));
