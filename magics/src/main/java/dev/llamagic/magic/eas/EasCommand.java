@@ -1,11 +1,8 @@
 package dev.llamagic.magic.eas;
 
 import dev.llamagic.core.Context;
-import dev.llamagic.core.Interrupted;
 import dev.llamagic.core.Notebook;
 import dev.llamagic.core.UserError;
-import dev.llamagic.core.Version;
-import dev.llamagic.engine.dsw.DswCredentials;
 import dev.llamagic.engine.dsw.Durations;
 import dev.llamagic.engine.eas.EasApiError;
 import dev.llamagic.engine.eas.EasClient;
@@ -16,12 +13,11 @@ import dev.llamagic.engine.eas.ServiceFollower;
 import dev.llamagic.engine.eas.ServiceSpec;
 import dev.llamagic.engine.serve.LlamaServer;
 import dev.llamagic.engine.serve.Servers;
+import dev.llamagic.magic.CloudSubcommands;
 import dev.llamagic.magic.Commands;
 import dev.llamagic.magic.MagicCommand;
 import dev.llamagic.util.Html;
 import dev.llamagic.util.Similar;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +29,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -81,50 +76,13 @@ public class EasCommand extends MagicCommand {
 
     @Override
     protected void run() {
-        ParseResult parsed = spec.commandLine().getParseResult();
-        ParseResult sub = parsed.subcommand();
         String base = Commands.prefix("eas", body, ctx);
-        if (sub == null) {
-            named(base + " list", () -> new ListServices().execute(this, base + " list", target));
-            return;
-        }
-        CommandLine subLine = sub.commandSpec().commandLine();
-        if (sub.isUsageHelpRequested()) {
-            StringWriter w = new StringWriter();
-            subLine.usage(new PrintWriter(w), CommandLine.Help.Ansi.OFF);
-            out.html(Html.pre(w.toString()), w.toString());
-            return;
-        }
-        if (sub.isVersionHelpRequested()) {
-            out.print(Version.line(ctx.host()));
-            return;
-        }
-        Sub command = (Sub) sub.commandSpec().userObject();
-        String prefix = base + " " + sub.commandSpec().name();
-        named(prefix, () -> command.execute(this, prefix, target));
-    }
-
-    /** Runs a subcommand with its name in front of the engine's lines ("%eas status: ..."). */
-    static void named(String prefix, Runnable r) {
-        try {
-            r.run();
-        } catch (Interrupted e) {
-            throw "interrupted".equals(e.getMessage()) ? new Interrupted(prefix) : e;
-        } catch (UserError e) {
-            String m = e.getMessage() == null ? "" : e.getMessage();
-            if (m.startsWith(prefix)) throw e;
-            throw new UserError(prefix + ": " + m, e);
-        }
+        CloudSubcommands.run(spec, base, out, ctx, "list", (Sub) new ListServices(),
+                (command, prefix) -> command.execute(this, prefix, target));
     }
 
     EasClient connect(Target t) {
-        try {
-            return EasClient.connect(ctx, t.settings(ctx));
-        } catch (DswCredentials.NoCredentials e) {
-            out.print("looked for Alibaba Cloud credentials in:");
-            for (String place : e.tried()) out.print("  " + place);
-            throw e;
-        }
+        return CloudSubcommands.connect(out, () -> EasClient.connect(ctx, t.settings(ctx)));
     }
 
     /**
