@@ -14,22 +14,16 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import JAR, Kernel, one_line_error
-from fake_dsw import FakeDsw  # from tests/fixtures, on sys.path through conftest
+from aliyun_testing import blank_env, clean, recording, requests_since  # tests/fixtures, on sys.path through conftest
+from fake_dsw import FakeDsw
 
 AK_ID = "LTAIfakeAccessKeyId" + uuid.uuid4().hex[:8]
 SECRET = "fakeSecret" + uuid.uuid4().hex
 INSTANCE = "dsw-test123"
 
-# every credential source a developer's shell might carry: blanked so the chain sees only what a test gives it
-CREDENTIAL_VARS = ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-                   "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
-                   "ALIBABA_CLOUD_CREDENTIALS_URI", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_PROFILE",
-                   "ALIBABA_CLOUD_ECS_METADATA", "DSW_INSTANCE_ID", "REGION", "dsw_region", "PAI_WORKSPACE_ID",
-                   "PAI_AI_WORKSPACE_ID", "LLAMAGIC_DSW_ENDPOINT", "LLAMAGIC_DSW_PROTOCOL"]
-
 
 def dsw_env(fake, home, llamagic_home, **extra):
-    env = {k: "" for k in CREDENTIAL_VARS}
+    env = blank_env("DSW_INSTANCE_ID", "LLAMAGIC_DSW_ENDPOINT", "LLAMAGIC_DSW_PROTOCOL")
     env.update({
         "ALIBABA_CLOUD_ACCESS_KEY_ID": AK_ID,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
@@ -66,25 +60,9 @@ SEEN = []  # every message of every cell, checked for the secret at the end
 @pytest.fixture(scope="module")
 def dsw(fake, dirs):
     k = Kernel(env=dsw_env(fake, dirs["home"], dirs["llamagic"]))
-    original = k.execute
-
-    def execute(code, **kw):
-        cell = original(code, **kw)
-        SEEN.append(cell.messages)
-        return cell
-    k.execute = execute
+    recording(k, SEEN)
     yield k
     k.shutdown()
-
-
-def requests_since(fake, n):
-    with fake.lock:
-        return fake.requests[n:]
-
-
-def clean(fake):
-    assert fake.violations == [], fake.violations
-    assert fake.auth_failures == [], fake.auth_failures
 
 
 def test_info_shows_this_instance_as_a_table(dsw, fake):

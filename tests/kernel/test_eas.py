@@ -18,20 +18,16 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import JAR, Kernel, one_line_error
+from aliyun_testing import blank_env, clean, recording, requests_since as since
 from fake_eas import FakeEas
 
 AK_ID = "LTAIfakeEasKey" + uuid.uuid4().hex[:8]
 SECRET = "fakeEasSecret" + uuid.uuid4().hex
-CREDENTIAL_VARS = ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-                   "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
-                   "ALIBABA_CLOUD_CREDENTIALS_URI", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_PROFILE",
-                   "ALIBABA_CLOUD_ECS_METADATA", "REGION", "dsw_region", "PAI_WORKSPACE_ID", "PAI_AI_WORKSPACE_ID",
-                   "LLAMAGIC_EAS_ENDPOINT", "LLAMAGIC_EAS_PROTOCOL", "LLAMAGIC_EAS_IMAGE"]
 SERVICE = "tiny_q"
 
 
 def eas_env(fake, home, llamagic_home, **extra):
-    env = {k: "" for k in CREDENTIAL_VARS}
+    env = blank_env("LLAMAGIC_EAS_ENDPOINT", "LLAMAGIC_EAS_PROTOCOL", "LLAMAGIC_EAS_IMAGE")
     env.update({"ALIBABA_CLOUD_ACCESS_KEY_ID": AK_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
                 "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "REGION": "cn-hangzhou",
                 "LLAMAGIC_EAS_ENDPOINT": fake.endpoint, "LLAMAGIC_EAS_PROTOCOL": "http", "LLAMAGIC_EAS_RETRY_MS": "20",
@@ -67,31 +63,15 @@ SEEN = []  # every message of every cell, checked for tokens and secrets at the 
 @pytest.fixture(scope="module")
 def eas(fake, dirs, llama_bin):
     k = Kernel(env=eas_env(fake, dirs["home"], dirs["llamagic"], LLAMAGIC_LLAMA_BIN=llama_bin))
-    original = k.execute
-
-    def execute(code, **kw):
-        cell = original(code, **kw)
-        SEEN.append(cell.messages)
-        return cell
-    k.execute = execute
+    recording(k, SEEN)
     yield k
     k.shutdown()
-
-
-def since(fake, n):
-    with fake.lock:
-        return fake.requests[n:]
 
 
 def shown(cell):
     """Every HTML the cell showed, its displays' later updates included."""
     return "".join(m["content"]["data"].get("text/html", "")
                    for m in cell.of("display_data", "execute_result", "update_display_data"))
-
-
-def clean(fake):
-    assert fake.violations == [], fake.violations
-    assert fake.auth_failures == [], fake.auth_failures
 
 
 def test_dry_run_prints_the_service_json_and_the_policy_and_sends_nothing(eas, fake, models):

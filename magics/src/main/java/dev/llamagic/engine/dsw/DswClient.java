@@ -1,23 +1,11 @@
 package dev.llamagic.engine.dsw;
 
-import com.aliyun.credentials.exception.CredentialException;
-import com.aliyun.tea.TeaException;
-import com.aliyun.tea.TeaUnretryableException;
-import com.aliyun.teaopenapi.models.Config;
-import com.aliyun.teaopenapi.models.OpenApiRequest;
-import com.aliyun.teaopenapi.models.Params;
-import com.aliyun.teautil.models.RuntimeOptions;
 import dev.llamagic.core.Context;
 import dev.llamagic.core.UserError;
-import dev.llamagic.core.Version;
+import dev.llamagic.engine.aliyun.RoaApi;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,14 +25,14 @@ public final class DswClient {
     static {
         DswCredentials.quietSdkLogging();
     }
-    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    public static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
+    public static final Duration CONNECT_TIMEOUT = RoaApi.CONNECT_TIMEOUT;
+    public static final Duration READ_TIMEOUT = RoaApi.READ_TIMEOUT;
 
-    private final com.aliyun.teaopenapi.Client api;
+    private final RoaApi api;
     private final DswSettings settings;
     private final String source;
 
-    private DswClient(com.aliyun.teaopenapi.Client api, DswSettings settings, String source) {
+    private DswClient(RoaApi api, DswSettings settings, String source) {
         this.api = api;
         this.settings = settings;
         this.source = source;
@@ -72,19 +60,10 @@ public final class DswClient {
     }
 
     static DswClient connect(DswSettings settings, DswCredentials credentials) {
-        try {
-            Config config = new Config()
-                    .setCredential(credentials.client())
-                    .setEndpoint(settings.endpoint())
-                    .setProtocol(settings.protocol())
-                    .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
-                    .setReadTimeout((int) READ_TIMEOUT.toMillis())
-                    .setUserAgent("llamagic/" + Version.llamagic());
-            if (settings.region() != null) config.setRegionId(settings.region());
-            return new DswClient(new com.aliyun.teaopenapi.Client(config), settings, credentials.source());
-        } catch (Exception e) {
-            throw new UserError("cannot set up the DSW client: " + e.getClass().getSimpleName(), e);
-        }
+        RoaApi api = RoaApi.create(new RoaApi.Target("DSW", VERSION, settings.endpoint(), settings.protocol(),
+                settings.region(), "dsw-endpoint", "dsw-region-endpoint"), credentials.client(), credentials.source(),
+                DswCredentials::redact);
+        return new DswClient(api, settings, credentials.source());
     }
 
     public DswSettings settings() {
@@ -230,79 +209,9 @@ public final class DswClient {
     /** One API call; returns the answer's JSON body. */
     Map<String, ?> call(String action, String method, String pathname, Map<String, String> query,
                         Map<String, Object> body) {
-        Params params = new Params()
-                .setAction(action)
-                .setVersion(VERSION)
-                .setProtocol("HTTPS")
-                .setPathname(pathname)
-                .setMethod(method)
-                .setAuthType("AK")
-                .setStyle("ROA")
-                .setReqBodyType("json")
-                .setBodyType("json");
-        OpenApiRequest request = new OpenApiRequest().setHeaders(new HashMap<>());
-        if (query != null && !query.isEmpty()) request.setQuery(new HashMap<>(query));
-        if (body != null) request.setBody(com.aliyun.openapiutil.Client.parseToMap(body));
-        RuntimeOptions runtime = new RuntimeOptions();
-        runtime.autoretry = false;
-        runtime.connectTimeout = (int) CONNECT_TIMEOUT.toMillis();
-        runtime.readTimeout = (int) READ_TIMEOUT.toMillis();
-        try {
-            Map<String, ?> answer = api.callApi(params, request, runtime);
-            Object b = answer == null ? null : answer.get("body");
-            Map<String, Object> m = new LinkedHashMap<>();
-            if (b instanceof Map<?, ?> map) map.forEach((k, v) -> m.put(String.valueOf(k), v));
-            Object headers = answer == null ? null : answer.get("headers");
-            if (Fields.str(m, "RequestId") == null && headers instanceof Map<?, ?> h && h.get("x-acs-request-id") != null) {
-                m.put("RequestId", h.get("x-acs-request-id"));
-            }
-            return m;
-        } catch (TeaException e) {
-            if (e.getData() == null && e.getStatusCode() == null && "InvalidCredentials".equals(e.getCode())) {
-                throw new UserError("no Alibaba Cloud credentials to sign with");
-            }
+        return api.call(action, method, pathname, query, body, e -> {
             DswApiError err = DswApiError.from(action, e.getStatusCode(), e.getCode(), e.getData());
-            throw new ApiFailure(err.describe(settings.instanceId(), settings.region(), source), err, e);
-        } catch (TeaUnretryableException e) {
-            throw unreachable(e.getCause());
-        } catch (CredentialException e) {
-            throw new UserError("the credentials from " + source + " failed: "
-                    + DswCredentials.redact(e.getMessage()));
-        } catch (UserError e) {
-            throw e;
-        } catch (Exception e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            if (root instanceof IOException io) throw unreachable(io);
-            if (root.getClass().getSimpleName().equals("TeaUtilException")) {
-                // the SDK reads the body as a JSON object; an array, a string or a number fails there
-                throw new UserError("the DSW API answered " + action + " with something other than a JSON object:"
-                        + " unexpected response shape", e);
-            }
-            throw new UserError(action + " failed: the answer from " + settings.endpoint()
-                    + " was not what the DSW API sends (" + root.getClass().getSimpleName() + ")", e);
-        }
-    }
-
-    /** The API could not be reached; the hint lets the magic name its options for the endpoint and region. */
-    private UserError unreachable(Throwable cause) {
-        String where = settings.endpoint();
-        while (cause != null && cause.getCause() != null && cause.getCause() != cause
-                && !(cause instanceof IOException)) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof SocketTimeoutException || cause instanceof InterruptedIOException) {
-            return new UserError("no answer from " + where + " within " + READ_TIMEOUT.toSeconds() + " s; try again", cause)
-                    .hint("dsw-endpoint");
-        }
-        if (cause instanceof UnknownHostException) {
-            return new UserError("cannot resolve " + where + ": no network to Alibaba Cloud here", cause).hint("dsw-region-endpoint");
-        }
-        if (cause instanceof ConnectException) {
-            return new UserError("cannot connect to " + where + ": no network to Alibaba Cloud here", cause).hint("dsw-region-endpoint");
-        }
-        String why = cause == null ? "" : cause.getClass().getSimpleName()
-                + (cause.getMessage() == null ? "" : ": " + DswCredentials.redact(cause.getMessage()));
-        return new UserError("cannot reach " + where + " (" + why + ")", cause);
+            return new ApiFailure(err.describe(settings.instanceId(), settings.region(), source), err, e);
+        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.llamagic.engine.dsw;
 
+import dev.llamagic.engine.aliyun.ApiSettings;
 import java.util.Map;
 
 /**
@@ -15,14 +16,11 @@ public record DswSettings(String instanceId, String region, String workspaceId, 
     public static final String PROTOCOL_ENV = "LLAMAGIC_DSW_PROTOCOL";
 
     public DswSettings {
-        instanceId = blankToNull(instanceId);
-        region = blankToNull(region);
-        workspaceId = blankToNull(workspaceId);
-        endpoint = blankToNull(endpoint);
-        protocol = protocol == null || protocol.isBlank() ? "HTTPS" : protocol.trim().toUpperCase(java.util.Locale.ROOT);
-        if (!protocol.equals("HTTPS") && !protocol.equals("HTTP")) {
-            throw new IllegalArgumentException("protocol must be https or http, not '" + protocol.toLowerCase(java.util.Locale.ROOT) + "'");
-        }
+        instanceId = ApiSettings.blankToNull(instanceId);
+        region = ApiSettings.blankToNull(region);
+        workspaceId = ApiSettings.blankToNull(workspaceId);
+        endpoint = ApiSettings.blankToNull(endpoint);
+        protocol = ApiSettings.protocol(protocol);
     }
 
     /** From the environment alone. */
@@ -36,12 +34,12 @@ public record DswSettings(String instanceId, String region, String workspaceId, 
      */
     public static DswSettings resolve(Map<String, String> env, String instance, String region, String workspace,
                                       String endpoint, String protocol, boolean vpc) {
-        String id = first(instance, env.get("DSW_INSTANCE_ID"));
-        String reg = first(region, env.get("REGION"), env.get("dsw_region"), env.get("ALIBABA_CLOUD_REGION_ID"));
-        String ws = first(workspace, env.get("PAI_WORKSPACE_ID"), env.get("PAI_AI_WORKSPACE_ID"));
-        String ep = first(endpoint, env.get(ENDPOINT_ENV));
+        String id = ApiSettings.first(instance, env.get("DSW_INSTANCE_ID"));
+        String reg = ApiSettings.region(region, env);
+        String ws = ApiSettings.workspace(workspace, env);
+        String ep = ApiSettings.first(endpoint, env.get(ENDPOINT_ENV));
         if (ep == null && reg != null) ep = defaultEndpoint(reg, vpc);
-        String proto = first(protocol, env.get(PROTOCOL_ENV));
+        String proto = ApiSettings.first(protocol, env.get(PROTOCOL_ENV));
         return new DswSettings(id, reg, ws, ep, proto);
     }
 
@@ -53,14 +51,4 @@ public record DswSettings(String instanceId, String region, String workspaceId, 
         return new DswSettings(id, region, workspaceId, endpoint, protocol);
     }
 
-    private static String first(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isBlank()) return v.trim();
-        }
-        return null;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
 }

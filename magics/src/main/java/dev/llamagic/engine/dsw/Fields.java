@@ -2,21 +2,15 @@ package dev.llamagic.engine.dsw;
 
 import java.util.List;
 import java.util.Map;
+import dev.llamagic.core.UserError;
+import dev.llamagic.engine.aliyun.ApiJson;
 
 /** Reading the API's JSON (maps from tea-openapi): absent, null and "null" are all null. */
 final class Fields {
     private Fields() {}
 
     static String str(Map<String, ?> m, String key) {
-        if (m == null) return null;
-        Object v = m.get(key);
-        if (v == null || v instanceof Map<?, ?> || v instanceof java.util.Collection<?>) return null;
-        if (v instanceof Number n) {
-            double d = n.doubleValue();
-            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
-        }
-        String s = String.valueOf(v).trim();
-        return s.isEmpty() || s.equals("null") ? null : s;
+        return ApiJson.str(m, key);
     }
 
     static Long num(Map<String, ?> m, String key) {
@@ -32,11 +26,8 @@ final class Fields {
         }
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, ?> obj(Map<String, ?> m, String key) {
-        if (m == null) return null;
-        Object v = m.get(key);
-        return v instanceof Map<?, ?> map ? (Map<String, ?>) map : null;
+        return ApiJson.obj(m, key);
     }
 
     @SuppressWarnings("unchecked")
@@ -64,12 +55,7 @@ final class Fields {
      * what it lacks. A body that was not a JSON object arrives here empty.
      */
     static Map<String, ?> require(String action, Map<String, ?> body, String... required) {
-        List<String> missing = new java.util.ArrayList<>();
-        for (String key : required) {
-            if (str(body, key) == null) missing.add(key);
-        }
-        if (!missing.isEmpty()) throw unexpected(action, "without " + String.join("/", missing), body);
-        return body;
+        return ApiJson.require("DSW", action, body, required);
     }
 
     /** The items of a list {@code key} in the answer to {@code action}; one line when it is not a list of objects. */
@@ -86,10 +72,7 @@ final class Fields {
         return items;
     }
 
-    static dev.llamagic.core.UserError unexpected(String action, String what, Map<String, ?> body) {
-        String rid = str(body, "RequestId");
-        if (rid != null && (rid.length() > 80 || !rid.matches("[\\w.:-]+"))) rid = null;
-        return new dev.llamagic.core.UserError("the DSW API answered " + action + " " + what
-                + ": unexpected response shape" + (rid == null ? "" : "; request id " + rid));
+    static UserError unexpected(String action, String what, Map<String, ?> body) {
+        return ApiJson.unexpected("DSW", action, what, body);
     }
 }

@@ -4,6 +4,7 @@ import dev.llamagic.core.Context;
 import dev.llamagic.core.Notebook;
 import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
+import dev.llamagic.engine.aliyun.Polling;
 import java.time.Duration;
 
 /**
@@ -12,7 +13,7 @@ import java.time.Duration;
  * display, checks the interrupt every 100 ms, and gives up following (not the snapshot) after {@code limit}.
  */
 public final class SnapshotFollower {
-    public static final Duration MAX_WAIT = Duration.ofSeconds(30);
+    public static final Duration MAX_WAIT = Polling.MAX_WAIT;
 
     private final DswClient dsw;
     private final Context ctx;
@@ -28,8 +29,7 @@ public final class SnapshotFollower {
 
     /** The next wait after {@code current}: 1.5 times longer, at most {@link #MAX_WAIT}. */
     static Duration next(Duration current) {
-        long ms = Math.round(current.toMillis() * 1.5);
-        return Duration.ofMillis(Math.min(Math.max(ms, 100), MAX_WAIT.toMillis()));
+        return Polling.next(current);
     }
 
     /** Returns the Saved snapshot; throws a one-line {@link UserError} when it failed or took too long. */
@@ -79,17 +79,6 @@ public final class SnapshotFollower {
     }
 
     private void sleep(Duration d) {
-        long end = System.nanoTime() + d.toNanos();
-        while (true) {
-            ctx.checkInterrupted();
-            long left = end - System.nanoTime();
-            if (left <= 0) return;
-            try {
-                Thread.sleep(Math.min(100, Math.max(1, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ctx.checkInterrupted();
-            }
-        }
+        Polling.sleep(ctx, d);
     }
 }

@@ -1,24 +1,13 @@
 package dev.llamagic.engine.eas;
 
-import com.aliyun.credentials.exception.CredentialException;
-import com.aliyun.tea.TeaException;
-import com.aliyun.tea.TeaUnretryableException;
-import com.aliyun.teaopenapi.models.Config;
-import com.aliyun.teaopenapi.models.OpenApiRequest;
-import com.aliyun.teaopenapi.models.Params;
-import com.aliyun.teautil.models.RuntimeOptions;
 import dev.llamagic.core.Context;
 import dev.llamagic.core.UserError;
-import dev.llamagic.core.Version;
+import dev.llamagic.engine.aliyun.Polling;
+import dev.llamagic.engine.aliyun.RoaApi;
 import dev.llamagic.engine.dsw.DswCredentials;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,20 +42,20 @@ import java.util.Map;
  */
 public final class EasClient {
     public static final String VERSION = "2021-07-01";
-    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    public static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
+    public static final Duration CONNECT_TIMEOUT = RoaApi.CONNECT_TIMEOUT;
+    public static final Duration READ_TIMEOUT = RoaApi.READ_TIMEOUT;
     public static final int RETRIES = 3;
 
     static {
         DswCredentials.quietSdkLogging();
     }
 
-    private final com.aliyun.teaopenapi.Client api;
+    private final RoaApi api;
     private final EasSettings settings;
     private final String source;
     private final Context ctx;
 
-    private EasClient(com.aliyun.teaopenapi.Client api, EasSettings settings, String source, Context ctx) {
+    private EasClient(RoaApi api, EasSettings settings, String source, Context ctx) {
         this.api = api;
         this.settings = settings;
         this.source = source;
@@ -84,19 +73,10 @@ public final class EasClient {
                     .hint("eas-region");
         }
         DswCredentials credentials = DswCredentials.find(ctx);
-        try {
-            Config config = new Config()
-                    .setCredential(credentials.client())
-                    .setEndpoint(settings.endpoint())
-                    .setProtocol(settings.protocol())
-                    .setRegionId(settings.region())
-                    .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
-                    .setReadTimeout((int) READ_TIMEOUT.toMillis())
-                    .setUserAgent("llamagic/" + Version.llamagic());
-            return new EasClient(new com.aliyun.teaopenapi.Client(config), settings, credentials.source(), ctx);
-        } catch (Exception e) {
-            throw new UserError("cannot set up the EAS client: " + e.getClass().getSimpleName(), e);
-        }
+        RoaApi api = RoaApi.create(new RoaApi.Target("EAS", VERSION, settings.endpoint(), settings.protocol(),
+                settings.region(), "eas-endpoint", "eas-endpoint"), credentials.client(), credentials.source(),
+                DswCredentials::redact);
+        return new EasClient(api, settings, credentials.source(), ctx);
     }
 
     public EasSettings settings() {
@@ -245,90 +225,15 @@ public final class EasClient {
     }
 
     private void sleep(Duration d) {
-        long end = System.nanoTime() + d.toNanos();
-        while (System.nanoTime() < end) {
-            ctx.checkInterrupted();
-            try {
-                Thread.sleep(Math.max(1, Math.min(100, (end - System.nanoTime()) / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ctx.checkInterrupted();
-            }
-        }
+        Polling.sleep(ctx, d);
     }
 
     private Map<String, ?> once(String action, String method, String pathname, Map<String, String> query, Object body,
                                 String service) {
-        Params params = new Params()
-                .setAction(action)
-                .setVersion(VERSION)
-                .setProtocol("HTTPS")
-                .setPathname(pathname)
-                .setMethod(method)
-                .setAuthType("AK")
-                .setStyle("ROA")
-                .setReqBodyType("json")
-                .setBodyType("json");
-        OpenApiRequest request = new OpenApiRequest().setHeaders(new HashMap<>());
-        if (query != null && !query.isEmpty()) request.setQuery(new HashMap<>(query));
-        if (body != null) request.setBody(body instanceof Map<?, ?> m ? com.aliyun.openapiutil.Client.parseToMap(m) : body);
-        RuntimeOptions runtime = new RuntimeOptions();
-        runtime.autoretry = false;
-        runtime.connectTimeout = (int) CONNECT_TIMEOUT.toMillis();
-        runtime.readTimeout = (int) READ_TIMEOUT.toMillis();
-        try {
-            Map<String, ?> answer = api.callApi(params, request, runtime);
-            Object b = answer == null ? null : answer.get("body");
-            Map<String, Object> m = new LinkedHashMap<>();
-            if (b instanceof Map<?, ?> map) map.forEach((k, v) -> m.put(String.valueOf(k), v));
-            Object headers = answer == null ? null : answer.get("headers");
-            if (Json.str(m, "RequestId") == null && headers instanceof Map<?, ?> h && h.get("x-acs-request-id") != null) {
-                m.put("RequestId", h.get("x-acs-request-id"));
-            }
-            return m;
-        } catch (TeaException e) {
-            if (e.getData() == null && e.getStatusCode() == null && "InvalidCredentials".equals(e.getCode())) {
-                throw new UserError("no Alibaba Cloud credentials to sign with");
-            }
+        return api.call(action, method, pathname, query, body, e -> {
             EasApiError err = EasApiError.from(action, e.getStatusCode(), e.getCode(), e.getData());
-            throw new ApiFailure(err.describe(service == null ? null : "service " + service, settings.region(), source),
+            return new ApiFailure(err.describe(service == null ? null : "service " + service, settings.region(), source),
                     err, service, e);
-        } catch (TeaUnretryableException e) {
-            throw unreachable(e.getCause());
-        } catch (CredentialException e) {
-            throw new UserError("the credentials from " + source + " failed: " + DswCredentials.redact(e.getMessage()));
-        } catch (UserError e) {
-            throw e;
-        } catch (Exception e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            if (root instanceof IOException io) throw unreachable(io);
-            if (root.getClass().getSimpleName().equals("TeaUtilException")) {
-                throw new UserError("the EAS API answered " + action + " with something other than a JSON object:"
-                        + " unexpected response shape", e);
-            }
-            throw new UserError(action + " failed: the answer from " + settings.endpoint()
-                    + " was not what the EAS API sends (" + root.getClass().getSimpleName() + ")", e);
-        }
-    }
-
-    private UserError unreachable(Throwable cause) {
-        String where = settings.endpoint();
-        while (cause != null && cause.getCause() != null && cause.getCause() != cause && !(cause instanceof IOException)) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof SocketTimeoutException || cause instanceof InterruptedIOException) {
-            return new UserError("no answer from " + where + " within " + READ_TIMEOUT.toSeconds() + " s; try again", cause)
-                    .hint("eas-endpoint");
-        }
-        if (cause instanceof UnknownHostException) {
-            return new UserError("cannot resolve " + where + ": no network to Alibaba Cloud here", cause).hint("eas-endpoint");
-        }
-        if (cause instanceof ConnectException) {
-            return new UserError("cannot connect to " + where + ": no network to Alibaba Cloud here", cause).hint("eas-endpoint");
-        }
-        String why = cause == null ? "" : cause.getClass().getSimpleName()
-                + (cause.getMessage() == null ? "" : ": " + DswCredentials.redact(cause.getMessage()));
-        return new UserError("cannot reach " + where + " (" + why + ")", cause);
+        });
     }
 }

@@ -5,21 +5,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import dev.llamagic.engine.aliyun.ApiJson;
 
 /** Reading the EAS API's JSON (maps from tea-openapi) defensively: absent, null, "null" and "" are all null. */
 final class Json {
     private Json() {}
 
     static String str(Map<String, ?> m, String key) {
-        if (m == null) return null;
-        Object v = m.get(key);
-        if (v == null || v instanceof Map<?, ?> || v instanceof Collection<?>) return null;
-        if (v instanceof Number n) {
-            double d = n.doubleValue();
-            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
-        }
-        String s = String.valueOf(v).trim();
-        return s.isEmpty() || s.equals("null") ? null : s;
+        return ApiJson.str(m, key);
     }
 
     static Integer num(Map<String, ?> m, String key) {
@@ -40,11 +33,8 @@ final class Json {
         return (int) d;
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, ?> obj(Map<String, ?> m, String key) {
-        if (m == null) return null;
-        Object v = m.get(key);
-        return v instanceof Map<?, ?> map ? (Map<String, ?>) map : null;
+        return ApiJson.obj(m, key);
     }
 
     /** The strings of a list (log lines); non-strings are skipped. */
@@ -73,16 +63,10 @@ final class Json {
     }
 
     static Map<String, ?> require(String action, Map<String, ?> body, String... required) {
-        List<String> missing = new ArrayList<>();
-        for (String key : required) if (str(body, key) == null) missing.add(key);
-        if (!missing.isEmpty()) throw unexpected(action, "without " + String.join("/", missing), body);
-        return body;
+        return ApiJson.require("EAS", action, body, required);
     }
 
     static UserError unexpected(String action, String what, Map<String, ?> body) {
-        String rid = str(body, "RequestId");
-        if (rid != null && (rid.length() > 80 || !rid.matches("[\\w.:-]+"))) rid = null;
-        return new UserError("the EAS API answered " + action + " " + what + ": unexpected response shape"
-                + (rid == null ? "" : "; request id " + rid));
+        return ApiJson.unexpected("EAS", action, what, body);
     }
 }

@@ -5,6 +5,7 @@ import dev.llamagic.core.Notebook;
 import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
 import dev.llamagic.engine.dsw.Durations;
+import dev.llamagic.engine.aliyun.Polling;
 import java.time.Duration;
 import java.util.function.Predicate;
 
@@ -15,7 +16,7 @@ import java.util.function.Predicate;
  * {@code limit}. A service that fails ends in one line with its Reason and Message.
  */
 public final class ServiceFollower {
-    public static final Duration MAX_WAIT = Duration.ofSeconds(30);
+    public static final Duration MAX_WAIT = Polling.MAX_WAIT;
 
     /** What the follower waits for. */
     public enum Target {
@@ -43,8 +44,7 @@ public final class ServiceFollower {
     }
 
     static Duration next(Duration current) {
-        long ms = Math.round(current.toMillis() * 1.5);
-        return Duration.ofMillis(Math.min(Math.max(ms, 100), MAX_WAIT.toMillis()));
+        return Polling.next(current);
     }
 
     /** Returns the service in the target state; one-line {@link UserError} when it failed or took too long. */
@@ -67,7 +67,7 @@ public final class ServiceFollower {
                 if (s.failed()) {
                     bar.fail(last + (s.why().isEmpty() ? "" : ": " + s.why()));
                     throw new UserError("service " + name + " " + s.status()
-                            + (s.why().isEmpty() ? "" : ": " + EasApiError.oneLine(s.why()))
+                            + (s.why().isEmpty() ? "" : ": " + dev.llamagic.engine.aliyun.ApiErrors.oneLine(s.why()))
                             + " (after " + Durations.format(elapsedMs) + ")");
                 }
                 bar.set(2).detail(last + " · " + Durations.format(elapsedMs));
@@ -82,17 +82,6 @@ public final class ServiceFollower {
     }
 
     private void sleep(Duration d) {
-        long end = System.nanoTime() + d.toNanos();
-        while (true) {
-            ctx.checkInterrupted();
-            long left = end - System.nanoTime();
-            if (left <= 0) return;
-            try {
-                Thread.sleep(Math.min(100, Math.max(1, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ctx.checkInterrupted();
-            }
-        }
+        Polling.sleep(ctx, d);
     }
 }

@@ -8,17 +8,12 @@ import dev.llamagic.engine.dsw.DswTimer;
 import dev.llamagic.engine.dsw.Durations;
 import dev.llamagic.engine.dsw.SnapshotFollower;
 
+import dev.llamagic.magic.CloudSubcommands;
 import dev.llamagic.magic.Commands;
 import dev.llamagic.core.Context;
-import dev.llamagic.core.Interrupted;
-import dev.llamagic.util.Html;
 import dev.llamagic.magic.MagicCommand;
 import dev.llamagic.core.Notebook;
-import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
-import dev.llamagic.core.Version;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -31,7 +26,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -86,54 +80,13 @@ public class DswCommand extends MagicCommand {
 
     @Override
     protected void run() {
-        ParseResult parsed = spec.commandLine().getParseResult();
-        ParseResult sub = parsed.subcommand();
         String base = Commands.prefix("dsw", body, ctx);
-        if (sub == null) {
-            named(base + " info", () -> new Info().execute(this, base + " info", target));
-            return;
-        }
-        CommandLine subLine = sub.commandSpec().commandLine();
-        if (sub.isUsageHelpRequested()) {
-            StringWriter w = new StringWriter();
-            subLine.usage(new PrintWriter(w), CommandLine.Help.Ansi.OFF);
-            out.html(Html.pre(w.toString()), w.toString());
-            return;
-        }
-        if (sub.isVersionHelpRequested()) {
-            out.print(Version.line(ctx.host()));
-            return;
-        }
-        Sub command = (Sub) sub.commandSpec().userObject();
-        String prefix = base + " " + sub.commandSpec().name();
-        named(prefix, () -> command.execute(this, prefix, target));
-    }
-
-    /**
-     * Runs a subcommand, naming it in front of the engine's error lines ("%dsw info: access denied ...") and in
-     * its interrupt ("%dsw snapshot was interrupted"): the engine's lines do not name the magic.
-     */
-    static void named(String prefix, Runnable r) {
-        try {
-            r.run();
-        } catch (Interrupted e) {
-            throw "interrupted".equals(e.getMessage()) ? new Interrupted(prefix) : e;
-        } catch (UserError e) {
-            String m = e.getMessage() == null ? "" : e.getMessage();
-            if (m.startsWith(prefix)) throw e;
-            throw new UserError(prefix + ": " + m, e);
-        }
+        CloudSubcommands.run(spec, base, out, ctx, "info", (Sub) new Info(),
+                (command, prefix) -> command.execute(this, prefix, target));
     }
 
     DswClient connect(String prefix, Target t) {
-        try {
-            return DswClient.connect(ctx, t.settings(ctx, prefix));
-        } catch (dev.llamagic.engine.dsw.DswCredentials.NoCredentials e) {
-            // the error stays one short line; where the chain looked goes above it, one place a line
-            out.print("looked for Alibaba Cloud credentials in:");
-            for (String place : e.tried()) out.print("  " + place);
-            throw e;
-        }
+        return CloudSubcommands.connect(out, () -> DswClient.connect(ctx, t.settings(ctx, prefix)));
     }
 
     Notebook out() {

@@ -1,11 +1,8 @@
 package dev.llamagic.magic.eas;
 
 import dev.llamagic.core.Context;
-import dev.llamagic.core.Interrupted;
 import dev.llamagic.core.Notebook;
 import dev.llamagic.core.UserError;
-import dev.llamagic.core.Version;
-import dev.llamagic.engine.dsw.DswCredentials;
 import dev.llamagic.engine.dsw.Durations;
 import dev.llamagic.engine.eas.EasApiError;
 import dev.llamagic.engine.eas.EasClient;
@@ -16,12 +13,11 @@ import dev.llamagic.engine.eas.ServiceFollower;
 import dev.llamagic.engine.eas.ServiceSpec;
 import dev.llamagic.engine.serve.LlamaServer;
 import dev.llamagic.engine.serve.Servers;
+import dev.llamagic.magic.CloudSubcommands;
 import dev.llamagic.magic.Commands;
 import dev.llamagic.magic.MagicCommand;
 import dev.llamagic.util.Html;
 import dev.llamagic.util.Similar;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +29,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -81,50 +76,13 @@ public class EasCommand extends MagicCommand {
 
     @Override
     protected void run() {
-        ParseResult parsed = spec.commandLine().getParseResult();
-        ParseResult sub = parsed.subcommand();
         String base = Commands.prefix("eas", body, ctx);
-        if (sub == null) {
-            named(base + " list", () -> new ListServices().execute(this, base + " list", target));
-            return;
-        }
-        CommandLine subLine = sub.commandSpec().commandLine();
-        if (sub.isUsageHelpRequested()) {
-            StringWriter w = new StringWriter();
-            subLine.usage(new PrintWriter(w), CommandLine.Help.Ansi.OFF);
-            out.html(Html.pre(w.toString()), w.toString());
-            return;
-        }
-        if (sub.isVersionHelpRequested()) {
-            out.print(Version.line(ctx.host()));
-            return;
-        }
-        Sub command = (Sub) sub.commandSpec().userObject();
-        String prefix = base + " " + sub.commandSpec().name();
-        named(prefix, () -> command.execute(this, prefix, target));
-    }
-
-    /** Runs a subcommand with its name in front of the engine's lines ("%eas status: ..."). */
-    static void named(String prefix, Runnable r) {
-        try {
-            r.run();
-        } catch (Interrupted e) {
-            throw "interrupted".equals(e.getMessage()) ? new Interrupted(prefix) : e;
-        } catch (UserError e) {
-            String m = e.getMessage() == null ? "" : e.getMessage();
-            if (m.startsWith(prefix)) throw e;
-            throw new UserError(prefix + ": " + m, e);
-        }
+        CloudSubcommands.run(spec, base, out, ctx, "list", (Sub) new ListServices(),
+                (command, prefix) -> command.execute(this, prefix, target));
     }
 
     EasClient connect(Target t) {
-        try {
-            return EasClient.connect(ctx, t.settings(ctx));
-        } catch (DswCredentials.NoCredentials e) {
-            out.print("looked for Alibaba Cloud credentials in:");
-            for (String place : e.tried()) out.print("  " + place);
-            throw e;
-        }
+        return CloudSubcommands.connect(out, () -> EasClient.connect(ctx, t.settings(ctx)));
     }
 
     /**
@@ -144,6 +102,14 @@ public class EasCommand extends MagicCommand {
             }
             throw new UserError(e.getMessage() + "; " + suggestion(name, names), e);
         }
+    }
+
+    /** {@link #known} for a call with no answer. */
+    static void knownDo(EasClient eas, String name, Runnable r) {
+        known(eas, name, () -> {
+            r.run();
+            return null;
+        });
     }
 
     static String suggestion(String name, List<String> names) {
@@ -191,6 +157,20 @@ public class EasCommand extends MagicCommand {
         void check() {
             duration("--timeout", timeout);
             if (!(poll > 0) || poll > 600) throw new UserError("--poll must be between 0 and 600 seconds");
+        }
+
+        /**
+         * Checks these options, asks for {@code call} on service {@code name}, prints {@code requested}, then (unless
+         * --no-wait) follows it to {@code target}; null when not followed.
+         */
+        EasService request(EasCommand p, Target t, String name, java.util.function.BiConsumer<EasClient, String> call,
+                String requested, ServiceFollower.Target target) {
+            check();
+            EasClient eas = p.connect(t);
+            knownDo(eas, name, () -> call.accept(eas, name));
+            p.out().print(requested);
+            if (noWait) return null;
+            return follower(eas, p.ctx()).follow(name, target, p.out());
         }
     }
 
@@ -437,16 +417,9 @@ public class EasCommand extends MagicCommand {
 
         @Override
         public void execute(EasCommand p, String prefix, Target t) {
-            waiting.check();
-            EasClient eas = p.connect(t);
-            known(eas, name, () -> {
-                eas.stop(name);
-                return null;
-            });
-            p.out().print("stopping " + name + " (start it again: %eas start " + name + ")");
-            if (waiting.noWait) return;
-            waiting.follower(eas, p.ctx()).follow(name, ServiceFollower.Target.STOPPED, p.out());
-            p.out().print("service " + name + " Stopped");
+            EasService s = waiting.request(p, t, name, EasClient::stop, "stopping " + name
+                    + " (start it again: %eas start " + name + ")", ServiceFollower.Target.STOPPED);
+            if (s != null) p.out().print("service " + name + " Stopped");
         }
     }
 
@@ -460,16 +433,8 @@ public class EasCommand extends MagicCommand {
 
         @Override
         public void execute(EasCommand p, String prefix, Target t) {
-            waiting.check();
-            EasClient eas = p.connect(t);
-            known(eas, name, () -> {
-                eas.start(name);
-                return null;
-            });
-            p.out().print("starting " + name);
-            if (waiting.noWait) return;
-            EasService s = waiting.follower(eas, p.ctx()).follow(name, ServiceFollower.Target.RUNNING, p.out());
-            p.out().print("service " + name + " Running (" + s.instances() + " instances)");
+            EasService s = waiting.request(p, t, name, EasClient::start, "starting " + name, ServiceFollower.Target.RUNNING);
+            if (s != null) p.out().print("service " + name + " Running (" + s.instances() + " instances)");
         }
     }
 
@@ -488,10 +453,7 @@ public class EasCommand extends MagicCommand {
                         + " and its token; run " + prefix + " " + name + " --yes to confirm");
             }
             EasClient eas = p.connect(t);
-            known(eas, name, () -> {
-                eas.delete(name);
-                return null;
-            });
+            knownDo(eas, name, () -> eas.delete(name));
             p.out().print("deleting " + name);
         }
     }
