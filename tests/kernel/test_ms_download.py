@@ -256,9 +256,10 @@ def test_no_space_left_says_how_much_is_needed(kernel, model, fake_hub_factory, 
 
 def test_final_sha_mismatch_names_file_and_hashes(kernel, model, fake_hub_factory, tmp_path):
     hub = fake_hub_factory(model["models"], faults=["corrupt:file=tokenizer.json,times=0"])
+    """A hub that corrupts every response: repair fetches copies until it gives up, in one line naming the file."""
     line = one_line_error(download(kernel, hub, tmp_path / "out", "--include tokenizer.json"))
-    assert "sha256 mismatch for tokenizer.json after 3 downloads" in line
-    assert "expected " + model["sha"]["tokenizer.json"] in line and re.search(r"got [0-9a-f]{64}", line)
+    assert "sha256 mismatch for tokenizer.json that repair could not fix" in line, line
+    assert re.search(r"\d+ of \d+ ranges never agreed in 5 copies", line), line
     assert not (tmp_path / "out" / "tokenizer.json").exists()
 
 

@@ -185,7 +185,7 @@ def _proxy(upstream):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            record = {"request": json.loads(body), "answer": ""}
+            record = {"request": json.loads(body), "answer": "", "path": self.path}
             seen.append(record)
             req = urllib.request.Request(upstream + self.path, data=body, headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(req, timeout=120) as r:
@@ -220,7 +220,8 @@ def test_consecutive_chats_form_a_conversation(skernel, tiny):
         assert fresh.status == "ok", fresh.error
     finally:
         proxy.shutdown()
-    chats = [s for s in seen if "messages" in s["request"]]
+    # the chat requests themselves (fitting the context also posts the messages to /apply-template first)
+    chats = [s for s in seen if s["path"].endswith("/chat/completions")]
     assert len(chats) == 4
     m1 = chats[0]["request"]["messages"]
     m2 = chats[1]["request"]["messages"]
