@@ -67,6 +67,21 @@ def tiny_vision_hub_dir(llama_src):
 
 
 @contextlib.contextmanager
+def _environment(env):
+    """os.environ with env set, restored as it was on the way out."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextlib.contextmanager
 def local_dsw():
     """The PAI-DSW stand-in, and the environment that points %dsw at it (fake credentials, never real ones)."""
     sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
@@ -77,16 +92,10 @@ def local_dsw():
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": key_id, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
            "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "DSW_INSTANCE_ID": "dsw-offline-quickstart",
            "REGION": "cn-hangzhou", "LLAMAGIC_DSW_ENDPOINT": fake.endpoint, "LLAMAGIC_DSW_PROTOCOL": "http"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     try:
-        yield fake
+        with _environment(env):
+            yield fake
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         fake.stop()
 
 
@@ -112,16 +121,10 @@ def local_eas(access_key_id, secret, model_dir):
     fake = FakeEas(access_key_id, secret, llama_bin=_latest_llama_bin,
                    buckets={"oss://llamagic-offline/": os.path.abspath(model_dir)}).start()
     env = {"LLAMAGIC_EAS_ENDPOINT": fake.endpoint, "LLAMAGIC_EAS_PROTOCOL": "http"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     try:
-        yield fake
+        with _environment(env):
+            yield fake
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         fake.stop()
 
 
