@@ -51,10 +51,27 @@ public final class ChatRequest {
 
     /** This request with other messages and another answer limit (the rest the same). */
     ChatRequest with(List<Message> newMessages, Integer newMaxTokens) {
-        Builder b = new Builder().url(url).apiKey(apiKey).authorization(authorization).images(images).messages(newMessages).model(model).temperature(temperature)
-                .topK(topK).topP(topP).minP(minP).maxTokens(newMaxTokens).seed(seed).noThink(noThink)
-                .cachePrompt(cachePrompt).fitContext(fitContext);
-        return b.build();
+        return new ChatRequest(this, newMessages, newMaxTokens);
+    }
+
+    // every final field assigned here, so a field added later cannot be left out of with(...)
+    private ChatRequest(ChatRequest o, List<Message> messages, Integer maxTokens) {
+        if (messages.isEmpty()) throw new IllegalArgumentException("a chat request needs a message");
+        this.url = o.url;
+        this.apiKey = o.apiKey;
+        this.authorization = o.authorization;
+        this.messages = List.copyOf(messages);
+        this.model = o.model;
+        this.temperature = o.temperature;
+        this.topK = o.topK;
+        this.topP = o.topP;
+        this.minP = o.minP;
+        this.maxTokens = maxTokens;
+        this.seed = o.seed;
+        this.noThink = o.noThink;
+        this.cachePrompt = o.cachePrompt;
+        this.images = o.images;
+        this.fitContext = o.fitContext;
     }
 
     /** Whether {@link Chat} fits the messages into the server's context first (see {@link ContextFit}). */
