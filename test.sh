@@ -14,8 +14,12 @@ llamagic_venv "$here"
 venv="$VENV"
 
 step "build and unit tests (Maven wrapper)"
-./mvnw -B -ntp verify 2>&1 | grep -E '^\[(INFO|ERROR|WARNING)\] (Tests run|BUILD|FAIL|Reactor|llamagic|.*ERROR)|Tests run:|FAILURE' || true
-[ "${PIPESTATUS[0]}" = 0 ] || { echo "unit tests or the build failed"; ./mvnw -B -ntp -q verify; exit 1; }
+# Maven's own exit status, kept in a file: with pipefail, "|| true" would reset PIPESTATUS and hide a failure
+mvn_rc="$(mktemp)"
+{ rc=0; ./mvnw -B -ntp verify 2>&1 || rc=$?; echo "$rc" > "$mvn_rc"; } \
+  | grep -E '^\[(INFO|ERROR|WARNING)\] (Tests run|BUILD|FAIL|Reactor|llamagic|.*ERROR)|Tests run:|FAILURE' || true
+[ "$(cat "$mvn_rc")" = 0 ] || { echo "unit tests or the build failed"; ./mvnw -B -ntp -q verify; exit 1; }
+rm -f "$mvn_rc"
 
 step "install the kernelspec into the test venv (./install.sh --sys-prefix)"
 PATH="$venv/bin:$PATH" PYTHON="$venv/bin/python" ./install.sh --sys-prefix
