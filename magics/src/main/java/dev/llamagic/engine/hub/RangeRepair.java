@@ -46,7 +46,7 @@ import okhttp3.Call;
  */
 final class RangeRepair {
     /** Copies of one range (the first included) fetched before it is given up. */
-    static final int MAX_COPIES = 5;
+    static final int MAX_COPIES = 8;
     /** A whole-file check is worth its reading when the rest is at least this likely to be clean. */
     private static final double CHECK_WORTH = 0.01;
     static final String SIDE = ".repair.llamagic-tmp";
