@@ -19,7 +19,8 @@ def test_a_quarter_of_requests_faulted_of_every_kind_still_gives_the_same_bytes(
     hub = fake_hub_factory(models, faults=[mix])
     out = tmp_path / "out"
     t0 = time.monotonic()
-    cell = kernel.execute("%%ms-download %s --endpoint %s --local_dir %s --range-size 1M --timeout 1.5"
+    # a request per range (--streams 24): many requests, so that every kind strikes and repair has work to do
+    cell = kernel.execute("%%ms-download %s --endpoint %s --local_dir %s --range-size 1M --streams 24 --timeout 1.5"
                           % (REPO, hub.url, out), timeout=120)
     took = time.monotonic() - t0
     assert cell.status == "ok", (cell.error, cell.text[-3000:])

@@ -49,33 +49,73 @@ final class RangeFetcher {
 
         /** Bytes [pos, pos+n) of the range; {@code data} holds them (position..limit). */
         void take(long pos, ByteBuffer data, int n) throws IOException;
+
+        /** One response (finished or cut) delivered bytes [from, to) of the file. */
+        default void ended(long from, long to) {}
     }
 
-    /** Fetches what is missing of range i of a file into its staging file, resuming and retrying with backoff. */
-    void fetch(StagedFile job, int i, Progress bar) throws IOException {
-        fetch(job, job.ranges.get(i), new Sink() {
-            @Override
-            public long reached() {
-                synchronized (job) {
-                    return job.done[i];
-                }
+    /**
+     * Fetches what is missing of span k of a file into its staging file: one request from the first byte missing
+     * to the end of the ranges after it that hold nothing yet, across their boundaries (each range's bytes go to
+     * {@link StagedFile#wrote} on their own), resuming after a cut and retrying with backoff; a range left
+     * half-done by an earlier run starts a new request after it.
+     */
+    void fetchSpan(StagedFile job, int k, Progress bar) throws IOException {
+        RangePlan.Span span = job.spans.get(k);
+        while (true) {
+            int first = span.first();
+            while (first <= span.last() && job.complete(first)) first++;
+            if (first > span.last()) return;
+            int last = first;
+            synchronized (job) {
+                while (last < span.last() && job.done[last + 1] == 0) last++;
             }
+            int a = first;
+            int b = last;
+            RangePlan.Range run = new RangePlan.Range(job.ranges.get(a).start(), job.ranges.get(b).end());
+            fetch(job, run, new Sink() {
+                @Override
+                public long reached() {
+                    synchronized (job) {
+                        long got = 0;
+                        for (int i = a; i <= b; i++) {
+                            got += job.done[i];
+                            if (!job.complete(i)) break;
+                        }
+                        return got;
+                    }
+                }
 
-            @Override
-            public void take(long pos, ByteBuffer buf, int n) throws IOException {
-                long at = pos;
-                try {
-                    while (buf.hasRemaining()) at += job.channel.write(buf, at);
-                } catch (IOException e) {
-                    if (cancelled.getAsBoolean()) throw e;
-                    // the disk, not the network: no retry helps
-                    throw new HubException(0, "cannot write " + job.staging + ": " + e.getMessage());
+                @Override
+                public void take(long pos, ByteBuffer buf, int n) throws IOException {
+                    int from = buf.position();
+                    long at = pos;
+                    while (at < pos + n) {
+                        int i = job.rangeAt(at);
+                        int len = (int) (Math.min(pos + n, job.ranges.get(i).end() + 1) - at);
+                        ByteBuffer piece = buf.duplicate();
+                        piece.position(from + (int) (at - pos)).limit(from + (int) (at - pos) + len);
+                        long w = at;
+                        try {
+                            while (piece.hasRemaining()) w += job.channel.write(piece, w);
+                        } catch (IOException e) {
+                            if (cancelled.getAsBoolean()) throw e;
+                            // the disk, not the network: no retry helps
+                            throw new HubException(0, "cannot write " + job.staging + ": " + e.getMessage());
+                        }
+                        piece.position(from + (int) (at - pos));
+                        job.wrote(i, at, piece, len);
+                        at += len;
+                    }
+                    bar.add(n);
                 }
-                buf.flip();
-                job.wrote(i, pos, buf, n);
-                bar.add(n);
-            }
-        }, () -> false, null);
+
+                @Override
+                public void ended(long from, long to) {
+                    job.responded(from, to);
+                }
+            }, () -> false, null);
+        }
     }
 
     /**
@@ -163,6 +203,7 @@ final class RangeFetcher {
             } finally {
                 calls.remove(call);
                 if (track != null) track.remove(call);
+                sink.ended(before, r.start() + sink.reached());
             }
         }
     }

@@ -5,8 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How one file is cut into byte ranges fetched in parallel: files up to 1.5 × the range size are one range;
- * larger ones are cut into ranges of {@code rangeSize} (the last one takes the remainder).
+ * How one file is cut into byte ranges: files up to 1.5 × the range size are one range; larger ones are cut into
+ * ranges of {@code rangeSize} (the last one takes the remainder). A range is the unit of progress, resume and
+ * repair (each is hashed on its own). The ranges are grouped into a few {@link Span}s of consecutive ranges, one
+ * per connection: a span is read in one request across its ranges (and resumed after a cut), so a file costs a
+ * handful of requests rather than one per range. A hub that corrupts a share of requests then corrupts a file
+ * rarely, and repairing it has fewer places to look.
  */
 public final class RangePlan {
     private RangePlan() {}
@@ -16,6 +20,27 @@ public final class RangePlan {
         public long length() {
             return end - start + 1;
         }
+    }
+
+    /** Ranges {@code first..last} (inclusive indices) read one after another over one connection. */
+    public record Span(int first, int last) {
+        public int count() {
+            return last - first + 1;
+        }
+    }
+
+    /** {@code ranges} ranges grouped into at most {@code streams} spans of consecutive ranges, as even as can be. */
+    public static List<Span> spans(int ranges, int streams) {
+        if (streams <= 0) throw new IllegalArgumentException("streams must be positive");
+        List<Span> out = new ArrayList<>();
+        int s = Math.min(ranges, streams);
+        int at = 0;
+        for (int k = 0; k < s; k++) {
+            int n = ranges / s + (k < ranges % s ? 1 : 0);
+            out.add(new Span(at, at + n - 1));
+            at += n;
+        }
+        return out;
     }
 
     public static List<Range> plan(long size, long rangeSize) {

@@ -32,7 +32,8 @@ import okhttp3.Call;
 /**
  * Repairs a staged file whose sha256 does not match after all its ranges arrived, instead of fetching it again.
  * The hub gives one sha256 per file, so a bad range can only be found by a second opinion: ranges are fetched a
- * second time in order (a few at once), each copy only hashed and compared with the sha256 of the bytes on disk.
+ * second time (a few at once, the most suspect per byte first: those a short response wrote), each copy only
+ * hashed and compared with the sha256 of the bytes on disk.
  * Where the two agree the range is good; where they differ a third copy (then more, up to {@link #MAX_COPIES})
  * is fetched into a side file until two copies agree, and the agreeing bytes are written in place. After a
  * replacement the whole file is hashed again from the kept digest state before that range (not from byte 0), and
@@ -40,9 +41,10 @@ import okhttp3.Call;
  * stalled) resume each copy from the offset reached. The journal marks agreed ranges, so an interrupted repair
  * continues where it stopped; a range being replaced is marked not done until its bytes are all in place.
  *
- * <p>Cost: with corruption spread uniformly, finding the bad ranges takes second copies up to the last bad one,
- * on average k/(k+1) of the file for k bad ranges, plus one or two copies of each bad range; the hub publishes no
- * per-range hashes that would avoid it.
+ * <p>Cost: finding the bad ranges takes second copies of the ranges up to the last bad one in that order, plus one
+ * or two copies of each bad range; the hub publishes no per-range hashes that would avoid it. What keeps it rare is
+ * upstream: a file is read in a few long requests (see {@link RangePlan.Span}), so a hub that corrupts a share of
+ * its responses corrupts few of a file's.
  */
 final class RangeRepair {
     /** Copies of one range (the first included) fetched before it is given up. */
@@ -83,10 +85,7 @@ final class RangeRepair {
     /** Repairs until the staging file's sha256 is {@code want}; one-line HubException when it cannot. */
     Outcome run(String want) throws IOException {
         int n = job.ranges.size();
-        ArrayDeque<Integer> pending = new ArrayDeque<>();
-        synchronized (job) {
-            for (int i = 0; i < n; i++) if (!job.verified[i]) pending.add(i);
-        }
+        ArrayDeque<Integer> pending = new ArrayDeque<>(order(job));
         ArrayDeque<Task> urgent = new ArrayDeque<>();
         Map<Integer, List<String>> copies = new HashMap<>();
         List<Integer> never = new ArrayList<>();
@@ -177,6 +176,25 @@ final class RangeRepair {
                 job.fetched += received.get();
             }
         }
+    }
+
+    /**
+     * The ranges not agreed yet, the most suspect per byte first (see {@link StagedFile#suspicion}): a short
+     * response is as likely to have been corrupted as a long one, and checking the ranges it wrote costs less.
+     * Equally suspect ranges keep the file's order.
+     */
+    static List<Integer> order(StagedFile job) {
+        List<Integer> out = new ArrayList<>();
+        double[] density = new double[job.ranges.size()];
+        synchronized (job) {
+            for (int i = 0; i < density.length; i++) {
+                if (job.verified[i]) continue;
+                out.add(i);
+                density[i] = job.suspicion[i] / job.ranges.get(i).length();
+            }
+        }
+        out.sort(java.util.Comparator.comparingDouble((Integer i) -> -density[i]));
+        return out;
     }
 
     /**

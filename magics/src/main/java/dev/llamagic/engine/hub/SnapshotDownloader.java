@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
- * Fetches the files of a snapshot: several files at once, large files cut into byte ranges fetched in parallel
- * over separate connections, each range written once at its offset into one staging file in
- * {@code ._____temp}. The sha256 is computed while bytes arrive (the in-order part straight from the network
+ * Fetches the files of a snapshot: several files at once, large files cut into byte ranges read over a few
+ * connections in parallel (each connection reads a span of consecutive ranges in one request), each range
+ * written once at its offset into one staging file in {@code ._____temp}. The sha256 is computed while bytes arrive (the in-order part straight from the network
  * buffer, the rest from the page cache right behind the download); the file moves into place only when it
  * matches. A small journal next to the staging file records how far each range got, so an interrupted or
  * failed run resumes each range where it stopped.
@@ -42,12 +42,17 @@ public final class SnapshotDownloader {
      * retried (a hub that trickles would otherwise hold it forever; a silent one is cut by the read timeout).
      */
     public record Options(int maxWorkers, int connections, long rangeSize, int retries, boolean rehash,
-                          long minRate, java.time.Duration rateWindow) {
+                          long minRate, java.time.Duration rateWindow, int streams) {
         public static final long MIN_RATE = 1024;
         public static final java.time.Duration RATE_WINDOW = java.time.Duration.ofSeconds(30);
+        /**
+         * Connections per large file: each reads a span of consecutive ranges in one request. Four fill a fast
+         * link; more would multiply the requests, and with them the chance that a faulty hub corrupts one.
+         */
+        public static final int STREAMS = 4;
 
         public Options(int maxWorkers, int connections, long rangeSize, int retries, boolean rehash) {
-            this(maxWorkers, connections, rangeSize, retries, rehash, MIN_RATE, RATE_WINDOW);
+            this(maxWorkers, connections, rangeSize, retries, rehash, MIN_RATE, RATE_WINDOW, STREAMS);
         }
 
         public static Options defaults() {
@@ -56,7 +61,13 @@ public final class SnapshotDownloader {
 
         /** The same with another minimum rate (bytes/s) over another window. */
         public Options minRate(long bytesPerSecond, java.time.Duration window) {
-            return new Options(maxWorkers, connections, rangeSize, retries, rehash, bytesPerSecond, window);
+            return new Options(maxWorkers, connections, rangeSize, retries, rehash, bytesPerSecond, window, streams);
+        }
+
+        /** The same with another number of connections per large file. */
+        public Options streams(int perFile) {
+            if (perFile < 1) throw new IllegalArgumentException("streams per file must be positive");
+            return new Options(maxWorkers, connections, rangeSize, retries, rehash, minRate, rateWindow, perFile);
         }
     }
 
@@ -155,7 +166,7 @@ public final class SnapshotDownloader {
         List<StagedFile> jobs = new ArrayList<>();
         for (RepoFile f : toFetch) {
             jobs.add(new StagedFile(f, client.fileUrl(owner, name, revision, f.path()), layout.staging(f.path()),
-                    layout.target(f.path()), opt.rangeSize(), () -> cancelled));
+                    layout.target(f.path()), opt.rangeSize(), opt.streams(), () -> cancelled));
         }
         long staged = 0;
         long total = 0;
@@ -245,8 +256,8 @@ public final class SnapshotDownloader {
                     if (active.isEmpty()) break;
                     for (StagedFile j : active) {
                         synchronized (j) {
-                            while (j.next < j.ranges.size() && j.done[j.next] >= j.ranges.get(j.next).length()) j.next++;
-                            if (j.next < j.ranges.size()) {
+                            while (j.next < j.spans.size() && j.spanComplete(j.next)) j.next++;
+                            if (j.next < j.spans.size()) {
                                 job = j;
                                 idx = j.next++;
                                 j.running++;
@@ -259,7 +270,7 @@ public final class SnapshotDownloader {
                         // a job whose ranges were all on disk already (or all just fetched): finish it here
                         for (StagedFile j : active) {
                             synchronized (j) {
-                                if (!j.complete && j.running == 0 && j.finished >= j.ranges.size()) {
+                                if (!j.complete && j.running == 0 && j.finished >= j.spans.size()) {
                                     finishing = j;
                                     if (j.started == 0) j.started = System.nanoTime();
                                     j.running++; // nobody else finishes it meanwhile
@@ -320,13 +331,13 @@ public final class SnapshotDownloader {
                 pool.execute(() -> {
                     boolean fetched = false;
                     try {
-                        fetcher.fetch(j, i, bar);
+                        fetcher.fetchSpan(j, i, bar);
                         fetched = true;
                         boolean last;
                         synchronized (j) {
                             j.running--;
                             j.finished++;
-                            last = j.finished == j.ranges.size() && j.running == 0;
+                            last = j.finished == j.spans.size() && j.running == 0;
                             if (last) j.running++; // claimed: the main loop leaves it to us
                         }
                         if (last) {

@@ -31,6 +31,8 @@ final class StagedFile {
     final Path journal;
     final Path target;
     final List<RangePlan.Range> ranges;
+    /** The ranges grouped by connection: each span is read in one request across its ranges. */
+    final List<RangePlan.Span> spans;
     final long[] done;
     final ReentrantLock hashLock = new ReentrantLock();
     private final AtomicBoolean hashing = new AtomicBoolean();
@@ -40,14 +42,21 @@ final class StagedFile {
     FileChannel channel;
     MessageDigest md;
     volatile long hashed;
-    int next;          // next range to dispatch
-    int finished;      // ranges finished
-    int running;       // ranges in flight
+    int next;          // next span to dispatch
+    int finished;      // spans finished
+    int running;       // spans in flight (or the file being finished)
     /** The whole-file digest's state before range i (a clone taken as hashing passes each range's start). */
     final MessageDigest[] states;
     /** Per range: the sha256 of its bytes on disk once known (null until then), and whether two copies agreed. */
     final String[] rangeSha;
     final boolean[] verified;
+    /**
+     * Per range: how many corrupted responses are expected to have landed in it, if each response were corrupted
+     * once at a uniformly drawn place (the sum over the responses that wrote into it of the share of their bytes it
+     * got). A range read within a long response is less suspect than one that took a short response of its own
+     * (after a cut): the repair checks the most suspect ranges per byte first. Guarded by the monitor.
+     */
+    final double[] suspicion;
     /** What the last repair did (ranges whose bytes were replaced, bytes fetched for it). */
     int repaired;
     long fetched;
@@ -58,14 +67,17 @@ final class StagedFile {
     /** Verified and being moved into place: no journal may be written any more (guarded by the monitor). */
     boolean placed;
 
-    StagedFile(RepoFile file, HttpUrl url, Path staging, Path target, long rangeSize, BooleanSupplier cancelled) {
+    StagedFile(RepoFile file, HttpUrl url, Path staging, Path target, long rangeSize, int streams,
+               BooleanSupplier cancelled) {
         this.file = file;
         this.url = url;
         this.staging = staging;
         this.journal = RangeJournal.of(staging);
         this.target = target;
         this.ranges = RangePlan.plan(file.size(), rangeSize);
+        this.spans = RangePlan.spans(ranges.size(), streams);
         this.done = new long[ranges.size()];
+        this.suspicion = new double[ranges.size()];
         this.states = new MessageDigest[ranges.size()];
         this.rangeSha = new String[ranges.size()];
         this.verified = new boolean[ranges.size()];
@@ -101,9 +113,33 @@ final class StagedFile {
         if (startOver) channel.truncate(0);
         if (channel.size() > file.size()) channel.truncate(file.size());
         resumed = 0;
-        for (long d : done) resumed += d;
+        for (int i = 0; i < done.length; i++) {
+            resumed += done[i];
+            // where bytes from an earlier run came from is not known: as if each range had a response of its own
+            suspicion[i] = (double) done[i] / ranges.get(i).length();
+        }
         finished = 0;
-        for (int i = 0; i < ranges.size(); i++) if (done[i] >= ranges.get(i).length()) finished++;
+        for (int k = 0; k < spans.size(); k++) if (spanComplete(k)) finished++;
+    }
+
+    synchronized boolean complete(int i) {
+        return done[i] >= ranges.get(i).length();
+    }
+
+    synchronized boolean spanComplete(int k) {
+        RangePlan.Span s = spans.get(k);
+        for (int i = s.first(); i <= s.last(); i++) if (!complete(i)) return false;
+        return true;
+    }
+
+    /** A response wrote bytes [from, to) of the file: each range it reached takes its share of the suspicion. */
+    synchronized void responded(long from, long to) {
+        if (to <= from) return;
+        for (int i = rangeAt(from); i >= 0 && i < ranges.size() && ranges.get(i).start() < to; i++) {
+            RangePlan.Range r = ranges.get(i);
+            long overlap = Math.min(to, r.end() + 1) - Math.max(from, r.start());
+            suspicion[i] += (double) overlap / (to - from);
+        }
     }
 
     synchronized long prefix() {

@@ -56,8 +56,11 @@ public class MsDownloadCommand extends MagicCommand {
     @Option(names = "--connections", paramLabel = "N", description = "parallel connections in all, byte ranges of large files included (default: 16)")
     int connections = 16;
 
-    @Option(names = "--range-size", paramLabel = "SIZE", description = "byte range per connection for large files, e.g. 32M (default), 128M")
+    @Option(names = "--range-size", paramLabel = "SIZE", description = "unit of progress, resume and repair for large files, e.g. 32M (default), 128M")
     String rangeSize = "32M";
+
+    @Option(names = "--streams", paramLabel = "N", description = "connections per large file, each reading its share of the ranges in one request (default: 4)")
+    int streams = SnapshotDownloader.Options.STREAMS;
 
     @Option(names = "--token", paramLabel = "TOKEN", description = "ModelScope access token (default: MODELSCOPE_API_TOKEN)")
     String token;
@@ -84,8 +87,8 @@ public class MsDownloadCommand extends MagicCommand {
             throw new UserError(prefix + ": give the model once, either as MODEL or --model (got '" + positional + "' and '" + model + "')");
         }
         if (id == null) throw new UserError(prefix + ": which model? e.g. " + prefix + " Qwen/Qwen3-0.6B");
-        if (maxWorkers < 1 || connections < 1 || retries < 0 || timeout <= 0) {
-            throw new UserError(prefix + ": --max-workers, --connections and --timeout must be positive");
+        if (maxWorkers < 1 || connections < 1 || streams < 1 || retries < 0 || timeout <= 0) {
+            throw new UserError(prefix + ": --max-workers, --connections, --streams and --timeout must be positive");
         }
         if (localDir != null && cacheDir != null) {
             throw new UserError(prefix + ": give either --local_dir or --cache_dir, not both");
@@ -100,7 +103,8 @@ public class MsDownloadCommand extends MagicCommand {
         rangeSizeBytes = range;
         ModelScope.Options o = new ModelScope.Options(id).revision(revision).token(token).endpoint(endpoint)
                 .timeout(Duration.ofMillis((long) (timeout * 1000)))
-                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), range, retries, verify));
+                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), range, retries, verify)
+                        .streams(streams));
         if (localDir != null) o.localDir(localDir);
         if (cacheDir != null) o.cacheDir(cacheDir);
         o.include(include.toArray(String[]::new));
@@ -136,7 +140,8 @@ public class MsDownloadCommand extends MagicCommand {
     private ModelScope.Options withModel(ModelScope.Options o, String repo) {
         ModelScope.Options c = new ModelScope.Options(repo).revision(revision).token(token).endpoint(endpoint)
                 .timeout(Duration.ofMillis((long) (timeout * 1000)))
-                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), rangeSizeBytes, retries, verify));
+                .tuning(new SnapshotDownloader.Options(maxWorkers, Math.max(connections, 1), rangeSizeBytes, retries, verify)
+                        .streams(streams));
         if (localDir != null) c.localDir(localDir);
         if (cacheDir != null) c.cacheDir(cacheDir);
         c.exclude(exclude.toArray(String[]::new));

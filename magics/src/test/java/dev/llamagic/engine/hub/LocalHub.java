@@ -52,8 +52,10 @@ final class LocalHub implements AutoCloseable {
     private List<String> faultKinds = List.of();
     private java.util.Random rng = new java.util.Random(0);
     private long stallMs = 2000;
-    /** "path start" → how many more requests starting there are corrupted (a negative count: all of them). */
+    /** "path offset" → how many more requests covering that byte are corrupted there (a negative count: all). */
     private final Map<String, Integer> corruptAt = new java.util.HashMap<>();
+    /** Where this request's targeted corruptions go: offsets in its body (by thread). */
+    private final ThreadLocal<List<Long>> targeted = ThreadLocal.withInitial(java.util.ArrayList::new);
     /** Corrupt bodies have their block in the middle, the same each time (a sticky fault), not at a random place. */
     volatile boolean corruptMiddle;
     /** Called with "path start-end" before each body is sent. */
@@ -117,18 +119,45 @@ final class LocalHub implements AutoCloseable {
         return this;
     }
 
-    /** The next {@code times} body requests of {@code path} starting at byte {@code start} are corrupted (-1: all). */
-    synchronized LocalHub corrupt(String path, long start, int times) {
-        corruptAt.put(path + " " + start, times);
+    /**
+     * The next {@code times} body requests of {@code path} whose bytes cover byte {@code offset} are corrupted
+     * there (-1: all of them): a 4 KiB block from that byte XORed with a mask drawn per request (so two corrupted
+     * copies differ), or the body's middle flipped the same way each time with {@link #corruptMiddle}.
+     */
+    synchronized LocalHub corrupt(String path, long offset, int times) {
+        corruptAt.put(path + " " + offset, times);
         return this;
     }
 
-    private synchronized String pickFault(String file, long start) {
-        Integer left = corruptAt.get(file + " " + start);
-        if (left != null && left != 0) {
-            corruptAt.put(file + " " + start, left - 1);
-            return "corrupt";
+    /** "path offset" → how many more requests covering that byte are reset halfway through their body. */
+    private final Map<String, Integer> cutAt = new java.util.HashMap<>();
+
+    /** The next {@code times} body requests of {@code path} covering byte {@code offset} are reset halfway. */
+    synchronized LocalHub cut(String path, long offset, int times) {
+        cutAt.put(path + " " + offset, times);
+        return this;
+    }
+
+    private synchronized String pickFault(String file, long start, long end) {
+        for (Map.Entry<String, Integer> e : cutAt.entrySet()) {
+            int sp = e.getKey().lastIndexOf(' ');
+            long at = Long.parseLong(e.getKey().substring(sp + 1));
+            if (e.getKey().substring(0, sp).equals(file) && e.getValue() != 0 && start <= at && at <= end) {
+                e.setValue(e.getValue() - 1);
+                return "reset";
+            }
         }
+        List<Long> hits = targeted.get();
+        hits.clear();
+        for (Map.Entry<String, Integer> e : corruptAt.entrySet()) {
+            int sp = e.getKey().lastIndexOf(' ');
+            if (!e.getKey().substring(0, sp).equals(file) || e.getValue() == 0) continue;
+            long at = Long.parseLong(e.getKey().substring(sp + 1));
+            if (at < start || at > end) continue;
+            e.setValue(e.getValue() - 1);
+            hits.add(at - start);
+        }
+        if (!hits.isEmpty()) return "corrupt";
         if (faultRate > 0 && rng.nextDouble() < faultRate) return faultKinds.get(rng.nextInt(faultKinds.size()));
         return null;
     }
@@ -217,7 +246,7 @@ final class LocalHub implements AutoCloseable {
             }
         }
         beforeBody.accept(file + " " + start + "-" + end);
-        String fault = slow ? null : pickFault(file, start);
+        String fault = slow ? null : pickFault(file, start, end);
         if (fault != null) fired.computeIfAbsent(fault, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         if ("5xx".equals(fault)) {
             x.sendResponseHeaders(503, -1);
@@ -239,8 +268,16 @@ final class LocalHub implements AutoCloseable {
                 throw new IOException(fault); // the exchange ends short of its Content-Length
             } else if (fault != null) {
                 byte[] body = java.util.Arrays.copyOfRange(b, (int) start, (int) end + 1);
-                int at = len <= 4096 ? 0 : corruptMiddle ? (len - 4096) / 2 : draw(len - 4096 + 1);
-                for (int k = at; k < Math.min(len, at + 4096); k++) body[k] ^= (byte) 0xFF;
+                List<Long> hits = targeted.get();
+                if (corruptMiddle || hits.isEmpty()) {
+                    int at = len <= 4096 ? 0 : corruptMiddle ? (len - 4096) / 2 : draw(len - 4096 + 1);
+                    for (int k = at; k < Math.min(len, at + 4096); k++) body[k] ^= (byte) 0xFF;
+                } else {
+                    byte mask = (byte) (1 + draw(255));
+                    for (long hit : hits) {
+                        for (long k = hit; k < Math.min(len, hit + 4096); k++) body[(int) k] ^= mask;
+                    }
+                }
                 out.write(body);
                 sent = len;
             } else if (slow) {

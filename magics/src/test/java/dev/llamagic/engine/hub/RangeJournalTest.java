@@ -69,7 +69,7 @@ class RangeJournalTest {
         Files.write(staging, new byte[(int) (3 * M)]);
         Files.writeString(RangeJournal.of(staging), "{not json");
         RepoFile f = new RepoFile("f.bin", 4 * M, "ab".repeat(32), "x");
-        StagedFile s = new StagedFile(f, null, staging, tmp.resolve("f.bin"), M, () -> false);
+        StagedFile s = new StagedFile(f, null, staging, tmp.resolve("f.bin"), M, 4, () -> false);
         s.open();
         try {
             assertEquals(0, s.resumed, "ranges at unknown offsets are not a prefix");
@@ -80,7 +80,7 @@ class RangeJournalTest {
         // without a journal, the same bytes are the official client's prefix
         Files.write(staging, new byte[(int) (3 * M)]);
         Files.delete(RangeJournal.of(staging));
-        StagedFile t = new StagedFile(f, null, staging, tmp.resolve("f.bin"), M, () -> false);
+        StagedFile t = new StagedFile(f, null, staging, tmp.resolve("f.bin"), M, 4, () -> false);
         t.open();
         try {
             assertEquals(3 * M, t.resumed);

@@ -54,4 +54,13 @@ class RangePlanTest {
         assertEquals("not a size: 'lots' (e.g. 64M, 1G)",
                 assertThrows(IllegalArgumentException.class, () -> RangePlan.parseSize("lots")).getMessage());
     }
+
+    @Test
+    void spansGroupConsecutiveRangesAsEvenlyAsTheyCan() {
+        assertEquals(java.util.List.of(new RangePlan.Span(0, 2), new RangePlan.Span(3, 5), new RangePlan.Span(6, 7),
+                new RangePlan.Span(8, 9)), RangePlan.spans(10, 4));
+        assertEquals(java.util.List.of(new RangePlan.Span(0, 0), new RangePlan.Span(1, 1)), RangePlan.spans(2, 4));
+        assertEquals(java.util.List.of(new RangePlan.Span(0, 47)), RangePlan.spans(48, 1));
+        assertEquals(java.util.List.of(), RangePlan.spans(0, 4));
+    }
 }

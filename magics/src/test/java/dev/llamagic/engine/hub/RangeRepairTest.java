@@ -25,8 +25,13 @@ class RangeRepairTest {
     private static final int RANGE = 256 << 10;
 
     private static ModelScope.Options options(LocalHub hub, Path out) {
+        return options(hub, out, SnapshotDownloader.Options.STREAMS);
+    }
+
+    /** {@code streams} connections per file: as many as ranges gives each range a request of its own. */
+    private static ModelScope.Options options(LocalHub hub, Path out, int streams) {
         return hub.options(out).timeout(Duration.ofSeconds(2))
-                .tuning(new SnapshotDownloader.Options(4, 4, RANGE, 4, false));
+                .tuning(new SnapshotDownloader.Options(4, 4, RANGE, 4, false).streams(streams));
     }
 
     /** The hub's count of bytes sent once the requests cut by the client have ended on its side too. */
@@ -39,6 +44,14 @@ class RangeRepairTest {
         return hub.bodies.stream().filter(b -> b.startsWith(prefix)).count();
     }
 
+    /** How many body requests of {@code file} asked for byte {@code offset}. */
+    private static long covering(LocalHub hub, String file, long offset) {
+        return hub.bodies.stream().filter(b -> b.startsWith(file + " ")).filter(b -> {
+            String[] se = b.substring(file.length() + 1, b.indexOf(' ', file.length() + 1)).split("-");
+            return Long.parseLong(se[0]) <= offset && offset <= Long.parseLong(se[1]);
+        }).count();
+    }
+
     @Test
     void twoCorruptedRangesCostAboutTheRangesUpToTheLastOneNotTheFile(@TempDir Path tmp) throws Exception {
         byte[] b = LocalHub.bytes(32 * RANGE, 7); // 32 ranges
@@ -48,12 +61,15 @@ class RangeRepairTest {
                     () -> ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out)));
             assertArrayEquals(b, Files.readAllBytes(out.resolve("big.bin")));
             assertEquals("sha256 ok (repaired: 2 of 32 ranges refetched)", r.files().get(0).verified());
+            // four requests in all for the first copy (one per span of 8 ranges), the first corrupted in two places
+            assertEquals(4, hub.bodies.stream().filter(x -> x.endsWith("sent " + 8L * RANGE)
+                    || x.endsWith("sent " + 8L * RANGE + " (corrupt)")).count(), hub.bodies.toString());
             // the first copy, second copies up to range 5 (and the few in flight when it matched), third copies of 2 and 5
-            assertEquals(3, count(hub, "big.bin " + 2L * RANGE + "-"), hub.bodies.toString());
-            assertEquals(3, count(hub, "big.bin " + 5L * RANGE + "-"), hub.bodies.toString());
+            assertEquals(3, covering(hub, "big.bin", 2L * RANGE), hub.bodies.toString());
+            assertEquals(3, covering(hub, "big.bin", 5L * RANGE), hub.bodies.toString());
             // (a few second copies run ahead of the one that completes the repair, more on a loaded machine)
             for (int i = 22; i < 32; i++) {
-                assertEquals(1, count(hub, "big.bin " + (long) i * RANGE + "-"), "range " + i + " fetched once: " + hub.bodies);
+                assertEquals(1, covering(hub, "big.bin", (long) i * RANGE), "range " + i + " fetched once: " + hub.bodies);
             }
             long sent = settledSent(hub, r.fetched());
             assertTrue(sent <= b.length + 24L * RANGE, sent + " bytes sent");
@@ -65,13 +81,54 @@ class RangeRepairTest {
     }
 
     @Test
+    void theRangesAShortResponseWroteAreCheckedFirst(@TempDir Path tmp) throws Exception {
+        byte[] b = LocalHub.bytes(32 * RANGE, 15); // 4 spans of 8 ranges
+        // span 8-15's request is reset halfway (at 12), and the request that resumes it is corrupted at range 14
+        try (LocalHub hub = new LocalHub().file("f.bin", b).cut("f.bin", 12L * RANGE, 1).corrupt("f.bin", 14L * RANGE, 1)) {
+            List<String> asked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            hub.beforeBody = asked::add;
+            Path out = tmp.resolve("out");
+            SnapshotDownloader.Result r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out)));
+            assertArrayEquals(b, Files.readAllBytes(out.resolve("f.bin")));
+            assertEquals("sha256 ok (repaired: 1 of 32 ranges refetched)", r.files().get(0).verified());
+            // ranges 8-15 came in two responses of 4 ranges, the others in one of 8: the second copies of 8-15 are
+            // asked for before any of 0-7 (in file order range 14 would come after all of them)
+            List<String> copies = asked.subList(5, asked.size()); // after the 4 span requests and the resumed one
+            int first14 = copies.indexOf("f.bin " + 14L * RANGE + "-" + (14L * RANGE + RANGE / 3 - 1));
+            int firstLow = -1;
+            for (int i = 0; i < copies.size() && firstLow < 0; i++) {
+                if (Long.parseLong(copies.get(i).split("[ -]")[1]) < 8L * RANGE) firstLow = i;
+            }
+            assertTrue(first14 >= 0 && (firstLow < 0 || first14 < firstLow), asked.toString());
+            // asked for in the cut request, sent in the corrupted one, then a second and a third copy
+            assertEquals(4, covering(hub, "f.bin", 14L * RANGE), hub.bodies.toString());
+        }
+    }
+
+    @Test
+    void aFileIsReadInOneRequestPerSpanAcrossItsRanges(@TempDir Path tmp) throws Exception {
+        byte[] b = LocalHub.bytes(10 * RANGE + 5, 16); // 10 ranges (the tail joins the last): spans of 3, 3, 2, 2
+        try (LocalHub hub = new LocalHub().file("f.bin", b)) {
+            Path out = tmp.resolve("out");
+            ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out));
+            assertArrayEquals(b, Files.readAllBytes(out.resolve("f.bin")));
+            assertEquals(java.util.Set.of("f.bin 0-" + (3L * RANGE - 1) + " sent " + 3L * RANGE,
+                    "f.bin " + 3L * RANGE + "-" + (6L * RANGE - 1) + " sent " + 3L * RANGE,
+                    "f.bin " + 6L * RANGE + "-" + (8L * RANGE - 1) + " sent " + 2L * RANGE,
+                    "f.bin " + 8L * RANGE + "-" + (10L * RANGE + 4) + " sent " + (2L * RANGE + 5)),
+                    java.util.Set.copyOf(hub.bodies));
+        }
+    }
+
+    @Test
     void aHubThatCorruptsTheSameRequestTheSameWayCannotMakeTwoBadCopiesAgree(@TempDir Path tmp) throws Exception {
         byte[] b = LocalHub.bytes(8 * RANGE, 14);
-        // range 2's first two requests come back with the same block in their middle flipped
+        // range 2's first two requests come back with the same block in their middle flipped (a request per range)
         try (LocalHub hub = new LocalHub().file("f.bin", b).corrupt("f.bin", 2L * RANGE, 2)) {
             hub.corruptMiddle = true;
             Path out = tmp.resolve("out");
-            SnapshotDownloader.Result r = ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out));
+            SnapshotDownloader.Result r = ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out, 8));
             assertArrayEquals(b, Files.readAllBytes(out.resolve("f.bin")));
             assertEquals("sha256 ok (repaired: 1 of 8 ranges refetched)", r.files().get(0).verified());
         }
@@ -79,12 +136,12 @@ class RangeRepairTest {
 
     @Test
     void aQuarterOfRequestsFaultedOfEveryKindStillGivesTheSameBytes(@TempDir Path tmp) throws Exception {
-        byte[] b = LocalHub.bytes(48 * RANGE, 8); // 12 MiB, 48 ranges
+        byte[] b = LocalHub.bytes(48 * RANGE, 8); // 12 MiB, 48 ranges, each its own request: many faults to repair
         for (long seed = 1; seed <= 2; seed++) {
             try (LocalHub hub = new LocalHub().file("f.bin", b).faults(0.25, seed, 3000)) {
                 Path out = tmp.resolve("out" + seed);
                 SnapshotDownloader.Result r = assertTimeoutPreemptively(Duration.ofSeconds(90),
-                        () -> ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out)));
+                        () -> ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out, 48)));
                 assertArrayEquals(b, Files.readAllBytes(out.resolve("f.bin")), "seed " + seed);
                 assertTrue(hub.fired.get("corrupt").get() > 0 && hub.fired.size() == 5, hub.fired.toString());
                 long sent = settledSent(hub, r.fetched());
@@ -106,7 +163,8 @@ class RangeRepairTest {
                     () -> ModelScope.run(LocalHub.context(new RecordingNotebook()), options(hub, out)));
             assertEquals("sha256 mismatch for f.bin that repair could not fix: 1 of 8 ranges never agreed in "
                     + RangeRepair.MAX_COPIES + " copies (run it again to continue)", e.getMessage());
-            assertEquals(RangeRepair.MAX_COPIES, count(hub, "f.bin " + 3L * RANGE + "-"));
+            // the first copy (in span 2-3's request) and seven more
+            assertEquals(RangeRepair.MAX_COPIES, covering(hub, "f.bin", 3L * RANGE), hub.bodies.toString());
             assertFalse(Files.exists(out.resolve("f.bin")));
             assertEquals(List.of(), sideFiles(out));
             // the journal keeps the ranges that agreed: the next run fetches only the one that did not
