@@ -80,6 +80,31 @@ class Qwen2VLArchTest {
         assertEquals("config.json's vision_config has irregular fullatt_block_indexes [1,2]", e.getMessage());
     }
 
+    @Test
+    void whenOneFileFailsTheOtherIsStillWrittenAndNoTemporaryFileStays() throws Exception {
+        Path dir = model(new LinkedHashMap<>());
+        HfConverter.Options o = HfConverter.Options.builder(dir).outtype("f16").threads(2).build();
+        Files.createDirectories(dir.resolve("mmproj-Tiny-VL-F16.gguf").resolve("x")); // a folder where the projector goes
+        assertThrows(IOException.class, () -> Gguf.convertAll(HfConverterTest.context(HfConverterTest.quiet(() -> {})), o));
+        try (var files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("Tiny-VL-") && n.endsWith("-F16.gguf")), names.toString());
+            assertTrue(names.stream().noneMatch(n -> n.endsWith(HfConverter.TMP_SUFFIX)), names.toString());
+        }
+    }
+
+    @Test
+    void anInterruptStopsBothFilesAndLeavesNeither() throws Exception {
+        Path dir = model(new LinkedHashMap<>());
+        HfConverter.Options o = HfConverter.Options.builder(dir).outtype("f16").threads(2).build();
+        dev.llamagic.core.Context ctx = HfConverterTest.context(HfConverterTest.quiet(() -> {}));
+        ctx.cancel();
+        assertThrows(dev.llamagic.core.Interrupted.class, () -> Gguf.convertAll(ctx, o));
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.toString().endsWith(".gguf") || p.toString().endsWith(HfConverter.TMP_SUFFIX)));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"f16", "bf16", "f32", "q8_0"})
     void bothFilesHoldWhatTheConverterWrites(String outtype) throws Exception {
