@@ -4,6 +4,8 @@
 #            into a fresh build directory, ccache off on both sides (CCACHE_DISABLE=1) so both compile everything
 #   rebuild  after one cold build with ccache on: the same build with one option changed (--native, which changes
 #            only the CPU backend's flags), with ccache (the cache under LLAMAGIC_HOME) vs without
+#   rebuild-warm  only the "with ccache" half, in an LLAMAGIC_HOME whose ccache an earlier CUDA build of the same
+#            source and architecture filled (REBUILD_HOME, default the test home): compare with a cold time
 # A cold CUDA build is 40 min on 2 idle cores: run on a quiet machine. Needs a toolkit (tests/prepare/40-cuda-toolkit.sh
 # with LLAMAGIC_TEST_CUDA=1); CUDA_HOME picks another one (e.g. pip's nvidia/cu13).
 # Usage: scripts/bench/build_llama_cuda.sh cold|rebuild [arch]
@@ -40,11 +42,24 @@ if [ "$mode" = cold ]; then
   t0=$(now)
   "${magic[@]}" --rebuild > "$bench_home/cold-llamagic.log" 2>&1
   t1=$(now)
+  echo "cold CUDA build (sm_$arch) through llamagic: $(secs "$t0" "$t1") s"
   rm -rf "$by_hand_dir"
   { $configure_by_hand && $build_by_hand; } > "$bench_home/cold-by-hand.log" 2>&1
   t2=$(now)
   a=$(secs "$t0" "$t1"); b=$(secs "$t1" "$t2")
   echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
+  exit 0
+fi
+
+if [ "$mode" = rebuild-warm ]; then
+  export LLAMAGIC_HOME="${REBUILD_HOME:-$test_home}"
+  [ -d "$LLAMAGIC_HOME/ccache" ] || { echo "no ccache under $LLAMAGIC_HOME: run a CUDA build there first"; exit 1; }
+  CCACHE_DIR="$LLAMAGIC_HOME/ccache" ccache -z > /dev/null
+  t0=$(now)
+  "${magic[@]}" --native --rebuild > "$bench_home/rebuild-warm.log" 2>&1
+  t1=$(now)
+  echo "one option changed (--native), with the warm ccache of $LLAMAGIC_HOME: $(secs "$t0" "$t1") s"
+  CCACHE_DIR="$LLAMAGIC_HOME/ccache" ccache -s | head -8
   exit 0
 fi
 
