@@ -18,7 +18,7 @@ test_home="${LLAMAGIC_TEST_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/llamagic-test}"
 src="${BENCH_LLAMA_SRC:-$test_home/src/llama.cpp}"
 bench_home="${BENCH_HOME:-${TMPDIR:-/tmp}/llamagic-bench-cuda}"
 [ -f "$jar" ] || { echo "build the jar first: ./mvnw -q -B package -DskipTests"; exit 1; }
-[ -d "$src" ] || { echo "no llama.cpp source at $src (run tests/prepare/10-llama-source.sh)"; exit 1; }
+[ -e "$src" ] || { echo "no llama.cpp source at $src (run tests/prepare/10-llama-source.sh)"; exit 1; }
 mkdir -p "$bench_home"
 cp "$jar" "$bench_home/llamagic.jar" && jar="$bench_home/llamagic.jar"
 export LLAMAGIC_HOME="$bench_home/home"
