@@ -18,7 +18,14 @@ step "build and unit tests (Maven wrapper)"
 mvn_rc="$(mktemp)"
 { rc=0; ./mvnw -B -ntp verify 2>&1 || rc=$?; echo "$rc" > "$mvn_rc"; } \
   | grep -E '^\[(INFO|ERROR|WARNING)\] (Tests run|BUILD|FAIL|Reactor|llamagic|.*ERROR)|Tests run:|FAILURE' || true
-[ "$(cat "$mvn_rc")" = 0 ] || { echo "unit tests or the build failed"; ./mvnw -B -ntp -q verify; exit 1; }
+if [ "$(cat "$mvn_rc")" != 0 ]; then
+  echo "unit tests or the build failed"
+  # what failed and why: the reports of the failing test classes (a rerun could pass and hide a flaky failure)
+  failed="$(grep -l -E '(FAILURE|ERROR)!' */target/surefire-reports/*.txt 2>/dev/null || true)"
+  for f in $failed; do echo "--- $f"; head -c 6000 "$f"; echo; done
+  [ -n "$failed" ] || ./mvnw -B -ntp -q -o verify -DskipTests
+  exit 1
+fi
 rm -f "$mvn_rc"
 
 step "install the kernelspec into the test venv (./install.sh --sys-prefix)"

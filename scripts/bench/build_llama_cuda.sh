@@ -4,11 +4,13 @@
 #            into a fresh build directory, ccache off on both sides (CCACHE_DISABLE=1) so both compile everything
 #   rebuild  after one cold build with ccache on: the same build with one option changed (--native, which changes
 #            only the CPU backend's flags), with ccache (the cache under LLAMAGIC_HOME) vs without
+#   by-hand  only the by-hand half of cold (MAGIC_S=<the magic's cold seconds> prints the ratio): for a cold run
+#            whose second half was lost
 #   rebuild-warm  only the "with ccache" half, in an LLAMAGIC_HOME whose ccache an earlier CUDA build of the same
 #            source and architecture filled (REBUILD_HOME, default the test home): compare with a cold time
-# A cold CUDA build is 40 min on 2 idle cores: run on a quiet machine. Needs a toolkit (tests/prepare/40-cuda-toolkit.sh
+# A cold CUDA build is 30 min on 2 idle cores: run on a quiet machine. Needs a toolkit (tests/prepare/40-cuda-toolkit.sh
 # with LLAMAGIC_TEST_CUDA=1); CUDA_HOME picks another one (e.g. pip's nvidia/cu13).
-# Usage: scripts/bench/build_llama_cuda.sh cold|rebuild [arch]
+# Usage: scripts/bench/build_llama_cuda.sh cold|by-hand|rebuild|rebuild-warm [arch]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 jar="$here/kernel/target/llamagic.jar"
@@ -28,7 +30,7 @@ now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); source $src; nvcc $(${CUDA_HOME:+$CUDA_HOME/bin/}nvcc --version | grep -o 'release [0-9.]*')"
 
-if [ "$mode" = cold ]; then
+if [ "$mode" = cold ] || [ "$mode" = by-hand ]; then
   export CCACHE_DISABLE=1
   plan="$("${magic[@]}" --dry-run)"
   configure="$(sed -n 's/^configure: //p' <<<"$plan")"
@@ -38,16 +40,20 @@ if [ "$mode" = cold ]; then
   configure_by_hand="${configure//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
   build_by_hand="${build//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
   echo "by hand: $configure_by_hand && $build_by_hand"
-  echo "llamagic: ${magic[*]} --rebuild"
-  t0=$(now)
-  "${magic[@]}" --rebuild > "$bench_home/cold-llamagic.log" 2>&1
-  t1=$(now)
-  echo "cold CUDA build (sm_$arch) through llamagic: $(secs "$t0" "$t1") s"
+  a="${MAGIC_S:-}"
+  if [ "$mode" = cold ]; then
+    echo "llamagic: ${magic[*]} --rebuild"
+    t0=$(now)
+    "${magic[@]}" --rebuild > "$bench_home/cold-llamagic.log" 2>&1
+    a=$(secs "$t0" "$(now)")
+    echo "cold CUDA build (sm_$arch) through llamagic: $a s"
+  fi
   rm -rf "$by_hand_dir"
+  t1=$(now)
   { $configure_by_hand && $build_by_hand; } > "$bench_home/cold-by-hand.log" 2>&1
-  t2=$(now)
-  a=$(secs "$t0" "$t1"); b=$(secs "$t1" "$t2")
-  echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
+  b=$(secs "$t1" "$(now)")
+  echo "cold CUDA build (sm_$arch) by hand: $b s"
+  [ -z "$a" ] || echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
   exit 0
 fi
 

@@ -1,5 +1,6 @@
 package dev.llamagic.engine.dsw;
 
+import dev.llamagic.util.Durations;
 import java.util.Map;
 
 /** An instance's scheduled stop: when ({@code DueTime}, UTC) and how long from the answer's time. */

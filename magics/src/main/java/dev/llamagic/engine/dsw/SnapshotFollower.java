@@ -5,6 +5,7 @@ import dev.llamagic.core.Notebook;
 import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
 import dev.llamagic.engine.aliyun.Polling;
+import dev.llamagic.util.Durations;
 import java.time.Duration;
 
 /**

@@ -4,7 +4,7 @@ import dev.llamagic.core.Context;
 import dev.llamagic.core.Notebook;
 import dev.llamagic.core.Progress;
 import dev.llamagic.core.UserError;
-import dev.llamagic.engine.dsw.Durations;
+import dev.llamagic.util.Durations;
 import dev.llamagic.engine.aliyun.Polling;
 import java.time.Duration;
 import java.util.function.Predicate;

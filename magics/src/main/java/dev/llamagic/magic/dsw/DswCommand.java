@@ -5,7 +5,7 @@ import dev.llamagic.engine.dsw.DswInstance;
 import dev.llamagic.engine.dsw.DswSettings;
 import dev.llamagic.engine.dsw.DswSnapshot;
 import dev.llamagic.engine.dsw.DswTimer;
-import dev.llamagic.engine.dsw.Durations;
+import dev.llamagic.util.Durations;
 import dev.llamagic.engine.dsw.SnapshotFollower;
 
 import dev.llamagic.magic.CloudSubcommands;

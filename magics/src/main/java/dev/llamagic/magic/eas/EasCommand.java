@@ -3,7 +3,7 @@ package dev.llamagic.magic.eas;
 import dev.llamagic.core.Context;
 import dev.llamagic.core.Notebook;
 import dev.llamagic.core.UserError;
-import dev.llamagic.engine.dsw.Durations;
+import dev.llamagic.util.Durations;
 import dev.llamagic.engine.eas.EasApiError;
 import dev.llamagic.engine.eas.EasClient;
 import dev.llamagic.engine.eas.EasService;

@@ -1,4 +1,4 @@
-package dev.llamagic.engine.dsw;
+package dev.llamagic.util;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

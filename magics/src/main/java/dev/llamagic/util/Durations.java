@@ -1,4 +1,4 @@
-package dev.llamagic.engine.dsw;
+package dev.llamagic.util;
 
 import java.time.Duration;
 import java.util.Locale;
