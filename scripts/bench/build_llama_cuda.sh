@@ -4,13 +4,14 @@
 #            into a fresh build directory, ccache off on both sides (CCACHE_DISABLE=1) so both compile everything
 #   rebuild  after one cold build with ccache on: the same build with one option changed (--native, which changes
 #            only the CPU backend's flags), with ccache (the cache under LLAMAGIC_HOME) vs without
-#   by-hand  only the by-hand half of cold (MAGIC_S=<the magic's cold seconds> prints the ratio): for a cold run
-#            whose second half was lost
+#   by-hand  only the by-hand half of cold (MAGIC_S=<the magic's cold seconds> prints the ratio)
+#   magic    only the llamagic half of cold (BY_HAND_S=<the by-hand seconds> prints the ratio); by-hand then magic
+#            is cold in the other order, to see whether the order matters
 #   rebuild-warm  only the "with ccache" half, in an LLAMAGIC_HOME whose ccache an earlier CUDA build of the same
 #            source and architecture filled (REBUILD_HOME, default the test home): compare with a cold time
 # A cold CUDA build is 30 min on 2 idle cores: run on a quiet machine. Needs a toolkit (tests/prepare/40-cuda-toolkit.sh
 # with LLAMAGIC_TEST_CUDA=1); CUDA_HOME picks another one (e.g. pip's nvidia/cu13).
-# Usage: scripts/bench/build_llama_cuda.sh cold|by-hand|rebuild|rebuild-warm [arch]
+# Usage: scripts/bench/build_llama_cuda.sh cold|by-hand|magic|rebuild|rebuild-warm [arch]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 jar="$here/kernel/target/llamagic.jar"
@@ -30,7 +31,7 @@ now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); source $src; nvcc $(${CUDA_HOME:+$CUDA_HOME/bin/}nvcc --version | grep -o 'release [0-9.]*')"
 
-if [ "$mode" = cold ] || [ "$mode" = by-hand ]; then
+if [ "$mode" = cold ] || [ "$mode" = by-hand ] || [ "$mode" = magic ]; then
   export CCACHE_DISABLE=1
   plan="$("${magic[@]}" --dry-run)"
   configure="$(sed -n 's/^configure: //p' <<<"$plan")"
@@ -41,12 +42,17 @@ if [ "$mode" = cold ] || [ "$mode" = by-hand ]; then
   build_by_hand="${build//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
   echo "by hand: $configure_by_hand && $build_by_hand"
   a="${MAGIC_S:-}"
-  if [ "$mode" = cold ]; then
+  if [ "$mode" != by-hand ]; then
     echo "llamagic: ${magic[*]} --rebuild"
     t0=$(now)
     "${magic[@]}" --rebuild > "$bench_home/cold-llamagic.log" 2>&1
     a=$(secs "$t0" "$(now)")
     echo "cold CUDA build (sm_$arch) through llamagic: $a s"
+  fi
+  if [ "$mode" = magic ]; then
+    b="${BY_HAND_S:-}"
+    [ -z "$b" ] || echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
+    exit 0
   fi
   rm -rf "$by_hand_dir"
   t1=$(now)

@@ -25,6 +25,9 @@ public final class Progress implements AutoCloseable {
     private long total;
     private long done;
     private String detail = "";
+    /** When set (total > 0): the share of the work done, for the bar and the ETA, where steps differ in cost. */
+    private double workDone;
+    private double workTotal;
     private long lastDraw = Long.MIN_VALUE;
     private String state = "running";
     private int draws;
@@ -58,6 +61,18 @@ public final class Progress implements AutoCloseable {
 
     public synchronized Progress add(long delta) {
         this.done += delta;
+        redraw(false);
+        return this;
+    }
+
+    /**
+     * How much of the work is done when the counted steps cost different amounts of time (a CUDA object takes
+     * several times a C++ one): the bar and the ETA follow {@code done / total} of this measure, the counts
+     * still show the steps. A total of 0 or less goes back to the counts.
+     */
+    public synchronized Progress work(double done, double total) {
+        this.workDone = Math.max(0, done);
+        this.workTotal = total;
         redraw(false);
         return this;
     }
@@ -105,6 +120,8 @@ public final class Progress implements AutoCloseable {
     }
 
     public synchronized double fraction() {
+        if ("done".equals(state)) return 1.0;
+        if (workTotal > 0) return Math.min(1.0, workDone / workTotal);
         if (total <= 0) return 0;
         return Math.min(1.0, (double) done / total);
     }
@@ -136,8 +153,9 @@ public final class Progress implements AutoCloseable {
 
     private String eta() {
         double s = seconds();
-        if (!"running".equals(state) || total <= 0 || done <= 0 || s < 1) return "";
-        double left = s * (total - done) / done;
+        double f = fraction();
+        if (!"running".equals(state) || f <= 0 || f >= 1 || s < 1) return "";
+        double left = s * (1 - f) / f;
         return "ETA " + Units.duration(left);
     }
 

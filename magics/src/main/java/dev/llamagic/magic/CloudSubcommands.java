@@ -5,7 +5,7 @@ import dev.llamagic.core.Interrupted;
 import dev.llamagic.core.Notebook;
 import dev.llamagic.core.UserError;
 import dev.llamagic.core.Version;
-import dev.llamagic.engine.dsw.DswCredentials;
+import dev.llamagic.engine.aliyun.AliyunCredentials;
 import dev.llamagic.util.Html;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -72,7 +72,7 @@ public final class CloudSubcommands {
     public static <C> C connect(Notebook out, Supplier<C> connect) {
         try {
             return connect.get();
-        } catch (DswCredentials.NoCredentials e) {
+        } catch (AliyunCredentials.NoCredentials e) {
             out.print("looked for Alibaba Cloud credentials in:");
             for (String place : e.tried()) out.print("  " + place);
             throw e;

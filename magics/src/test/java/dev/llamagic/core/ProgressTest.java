@@ -51,6 +51,28 @@ class ProgressTest {
     }
 
     @Test
+    void workDecidesTheBarAndTheEtaWhileTheCountsShowSteps() {
+        Progress p = new Progress(nb, "build", 40, Progress.Unit.STEPS, now::get);
+        p.set(30);
+        now.addAndGet(100_000_000_000L);
+        p.work(30, 98); // the 10 steps left cost 68
+        String s = last();
+        assertTrue(s.contains("30 / 40") && s.contains("31%") && s.contains("ETA 3 min 47 s"), s);
+        p.work(0, 0); // no work measure: the steps again
+        now.addAndGet(1_000_000_000L);
+        p.set(30);
+        assertTrue(last().contains("75%"), last());
+        p.work(98, 98);
+        p.finish();
+        assertTrue(last().contains("100%") && last().contains("done") && !last().contains("ETA"), last());
+    }
+
+    private String last() {
+        List<String> states = nb.lives.get(0);
+        return states.get(states.size() - 1);
+    }
+
+    @Test
     void unknownTotalEndsFull() {
         Progress p = new Progress(nb, "x", 0, Progress.Unit.COUNT, now::get);
         p.set(7);

@@ -264,14 +264,19 @@ public final class LlamaBuilder {
                 throw failure("CMake configure failed (exit " + step.exit() + ")", log, step.tail());
             }
             checkUnusedDefines(plan, unused, dir);
+            BuildWork work = "cuda".equals(plan.backend()) ? BuildWork.of(dir, plan.cudaArchs().size()) : BuildWork.steps();
             bar.detail("compiling");
             appendLog(log, "==== " + LocalDateTime.now() + " llamagic: " + String.join(" ", plan.build()));
             String[] unknownTarget = {null};
             step = runStep(plan.build(), plan.sourceDir(), env, log, line -> {
                 Matcher n = NINJA.matcher(line);
                 if (n.matches()) {
-                    bar.total(Long.parseLong(n.group(2)));
-                    bar.set(Long.parseLong(n.group(1)));
+                    long finished = Long.parseLong(n.group(1));
+                    long total = Long.parseLong(n.group(2));
+                    work.step(n.group(3));
+                    bar.total(total);
+                    bar.set(finished);
+                    bar.work(work.done(finished), work.total(total));
                     bar.detail(shortStep(n.group(3)));
                     return;
                 }

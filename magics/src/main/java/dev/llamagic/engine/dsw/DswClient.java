@@ -2,6 +2,7 @@ package dev.llamagic.engine.dsw;
 
 import dev.llamagic.core.Context;
 import dev.llamagic.core.UserError;
+import dev.llamagic.engine.aliyun.AliyunCredentials;
 import dev.llamagic.engine.aliyun.RoaApi;
 import java.io.IOException;
 import java.time.Duration;
@@ -23,7 +24,7 @@ public final class DswClient {
     public static final String VERSION = "2022-01-01";
 
     static {
-        DswCredentials.quietSdkLogging();
+        AliyunCredentials.quietSdkLogging();
     }
     public static final Duration CONNECT_TIMEOUT = RoaApi.CONNECT_TIMEOUT;
     public static final Duration READ_TIMEOUT = RoaApi.READ_TIMEOUT;
@@ -55,14 +56,14 @@ public final class DswClient {
             throw new UserError("no region known: set REGION (e.g. cn-hangzhou, as PAI-DSW does inside an instance)")
                     .hint("dsw-region");
         }
-        DswCredentials credentials = DswCredentials.find(ctx);
+        AliyunCredentials credentials = AliyunCredentials.find(ctx);
         return connect(settings, credentials);
     }
 
-    static DswClient connect(DswSettings settings, DswCredentials credentials) {
+    static DswClient connect(DswSettings settings, AliyunCredentials credentials) {
         RoaApi api = RoaApi.create(new RoaApi.Target("DSW", VERSION, settings.endpoint(), settings.protocol(),
                 settings.region(), "dsw-endpoint", "dsw-region-endpoint"), credentials.client(), credentials.source(),
-                DswCredentials::redact);
+                AliyunCredentials::redact);
         return new DswClient(api, settings, credentials.source());
     }
 

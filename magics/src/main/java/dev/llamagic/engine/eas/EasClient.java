@@ -4,7 +4,7 @@ import dev.llamagic.core.Context;
 import dev.llamagic.core.UserError;
 import dev.llamagic.engine.aliyun.Polling;
 import dev.llamagic.engine.aliyun.RoaApi;
-import dev.llamagic.engine.dsw.DswCredentials;
+import dev.llamagic.engine.aliyun.AliyunCredentials;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The PAI-EAS API (version 2021-07-01, ROA style, ACS3-HMAC-SHA256 AccessKey signature, JSON bodies) through the SDK
- * core {@code tea-openapi} and the credential chain of {@link DswCredentials}, called as the generated
+ * core {@code tea-openapi} and the credential chain of {@link AliyunCredentials}, called as the generated
  * {@code com.aliyun.eas20210701.Client} calls it (that artifact is not on Maven Central for us): {@code callApi}
  * with the operation's action, pathname and method. ClusterId in the paths is the region id.
  *
@@ -47,7 +47,7 @@ public final class EasClient {
     public static final int RETRIES = 3;
 
     static {
-        DswCredentials.quietSdkLogging();
+        AliyunCredentials.quietSdkLogging();
     }
 
     private final RoaApi api;
@@ -72,10 +72,10 @@ public final class EasClient {
             throw new UserError("no region known: set REGION (e.g. cn-hangzhou, as PAI-DSW does inside an instance)")
                     .hint("eas-region");
         }
-        DswCredentials credentials = DswCredentials.find(ctx);
+        AliyunCredentials credentials = AliyunCredentials.find(ctx);
         RoaApi api = RoaApi.create(new RoaApi.Target("EAS", VERSION, settings.endpoint(), settings.protocol(),
                 settings.region(), "eas-endpoint", "eas-endpoint"), credentials.client(), credentials.source(),
-                DswCredentials::redact);
+                AliyunCredentials::redact);
         return new EasClient(api, settings, credentials.source(), ctx);
     }
 

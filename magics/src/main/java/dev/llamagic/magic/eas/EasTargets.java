@@ -2,7 +2,7 @@ package dev.llamagic.magic.eas;
 
 import dev.llamagic.core.Context;
 import dev.llamagic.core.UserError;
-import dev.llamagic.engine.dsw.DswCredentials;
+import dev.llamagic.engine.aliyun.AliyunCredentials;
 import dev.llamagic.engine.eas.EasAccess;
 import dev.llamagic.engine.eas.EasClient;
 import dev.llamagic.engine.eas.EasSettings;
@@ -19,7 +19,7 @@ public final class EasTargets {
         EasClient eas;
         try {
             eas = EasClient.connect(ctx, EasSettings.fromEnv(ctx.env()));
-        } catch (DswCredentials.NoCredentials e) {
+        } catch (AliyunCredentials.NoCredentials e) {
             for (String place : e.tried()) ctx.notebook().print("  looked in " + place);
             throw e;
         }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.llamagic.core.UserError;
+import dev.llamagic.engine.aliyun.AliyunCredentials;
+import dev.llamagic.engine.aliyun.AliyunCredentialsUriTest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -41,12 +43,12 @@ class DswResponseShapeTest {
             ex.close();
         });
         server.start();
-        Map<String, String> env = new HashMap<>(DswSettingsAndCredentialsTest.NOTHING);
+        Map<String, String> env = new HashMap<>(AliyunCredentialsUriTest.NOTHING);
         env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIexample");
         env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cr3t-value");
         DswSettings settings = new DswSettings("dsw-1", "cn-hangzhou", null,
                 "127.0.0.1:" + server.getAddress().getPort(), "HTTP");
-        dsw = DswClient.connect(settings, DswCredentials.find(env, null));
+        dsw = DswClient.connect(settings, AliyunCredentials.find(env, null));
     }
 
     @AfterEach

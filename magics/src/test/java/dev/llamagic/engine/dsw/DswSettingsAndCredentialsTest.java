@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llamagic.core.UserError;
+import dev.llamagic.engine.aliyun.AliyunCredentials;
+import dev.llamagic.engine.aliyun.AliyunCredentialsUriTest;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -39,24 +41,19 @@ class DswSettingsAndCredentialsTest {
         assertNull(DswSettings.fromEnv(Map.of()).endpoint());
     }
 
-    static final Map<String, String> NOTHING = Map.of(
-            "ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true",
-            "ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true",
-            "ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/llamagic-test/credentials");
-
     @Test
     void environmentAccessKeyIsFound() {
-        Map<String, String> env = new java.util.HashMap<>(NOTHING);
+        Map<String, String> env = new java.util.HashMap<>(AliyunCredentialsUriTest.NOTHING);
         env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIexample");
         env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cr3t-value");
-        DswCredentials c = DswCredentials.find(env, null);
+        AliyunCredentials c = AliyunCredentials.find(env, null);
         assertEquals("env ALIBABA_CLOUD_ACCESS_KEY_ID", c.source());
     }
 
     @Test
     void nothingFoundListsEverySourceTriedWithoutNetwork() {
         long t0 = System.nanoTime();
-        DswCredentials.NoCredentials e = assertThrows(DswCredentials.NoCredentials.class, () -> DswCredentials.find(NOTHING, null));
+        AliyunCredentials.NoCredentials e = assertThrows(AliyunCredentials.NoCredentials.class, () -> AliyunCredentials.find(AliyunCredentialsUriTest.NOTHING, null));
         String m = e.getMessage();
         assertTrue(m.startsWith("no Alibaba Cloud credentials found: "), m);
         assertTrue(m.length() < 220, "one short line: " + m);
@@ -72,17 +69,17 @@ class DswSettingsAndCredentialsTest {
 
     @Test
     void halfAnAccessKeyIsSaidSo() {
-        Map<String, String> env = new java.util.HashMap<>(NOTHING);
+        Map<String, String> env = new java.util.HashMap<>(AliyunCredentialsUriTest.NOTHING);
         env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIexample");
-        UserError e = assertThrows(UserError.class, () -> DswCredentials.find(env, null));
+        UserError e = assertThrows(UserError.class, () -> AliyunCredentials.find(env, null));
         assertTrue(e.getMessage().contains("set without ALIBABA_CLOUD_ACCESS_KEY_SECRET"), e.getMessage());
     }
 
     @Test
     void redactionCutsServerAnswers() {
-        assertEquals("Error retrieving credentials from credentialsURI", DswCredentials.redact(
+        assertEquals("Error retrieving credentials from credentialsURI", AliyunCredentials.redact(
                 "Error retrieving credentials from credentialsURI result: {\"AccessKeySecret\":\"abc\"}."));
-        assertEquals("failed", DswCredentials.redact(null));
-        assertTrue(DswCredentials.redact("x".repeat(500)).length() <= 120);
+        assertEquals("failed", AliyunCredentials.redact(null));
+        assertTrue(AliyunCredentials.redact("x".repeat(500)).length() <= 120);
     }
 }

@@ -1,4 +1,4 @@
-package dev.llamagic.engine.dsw;
+package dev.llamagic.engine.aliyun;
 
 import com.aliyun.credentials.models.CredentialModel;
 import com.aliyun.credentials.provider.AlibabaCloudCredentialsProvider;
@@ -35,7 +35,7 @@ import java.util.function.Supplier;
  * says, in one line, which sources were tried and why each gave nothing. Secrets never leave the provider: this
  * class prints neither them nor a provider's raw answer.
  */
-public final class DswCredentials {
+public final class AliyunCredentials {
     static {
         quietSdkLogging();
     }
@@ -59,7 +59,7 @@ public final class DswCredentials {
     private final AlibabaCloudCredentialsProvider provider;
     private final String source;
 
-    private DswCredentials(AlibabaCloudCredentialsProvider provider, String source) {
+    private AliyunCredentials(AlibabaCloudCredentialsProvider provider, String source) {
         this.provider = provider;
         this.source = source;
     }
@@ -75,15 +75,16 @@ public final class DswCredentials {
     }
 
     /** Walks the chain for {@code ctx}'s environment. */
-    public static DswCredentials find(Context ctx) {
+    public static AliyunCredentials find(Context ctx) {
         return find(ctx.env(), ctx);
     }
 
-    static DswCredentials find(Map<String, String> env, Context ctx) {
+    /** Walks the chain for the environment {@code env}; {@code ctx}, when not null, is checked for interrupts. */
+    public static AliyunCredentials find(Map<String, String> env, Context ctx) {
         List<String> tried = new ArrayList<>();
-        CompletableFuture<DswCredentials> lookup = CompletableFuture.supplyAsync(() -> walk(env, tried),
+        CompletableFuture<AliyunCredentials> lookup = CompletableFuture.supplyAsync(() -> walk(env, tried),
                 r -> {
-                    Thread t = new Thread(r, "llamagic-dsw-credentials");
+                    Thread t = new Thread(r, "llamagic-aliyun-credentials");
                     t.setDaemon(true);
                     t.start();
                 });
@@ -91,7 +92,7 @@ public final class DswCredentials {
         try {
             while (true) {
                 try {
-                    DswCredentials found = lookup.get(100, TimeUnit.MILLISECONDS);
+                    AliyunCredentials found = lookup.get(100, TimeUnit.MILLISECONDS);
                     if (found != null) return found;
                     throw new NoCredentials(List.copyOf(tried));
                 } catch (TimeoutException e) {
@@ -152,7 +153,7 @@ public final class DswCredentials {
     /** One source of the chain: its name, and the provider when it applies here (else why not, as an exception). */
     private record Source(String name, Supplier<AlibabaCloudCredentialsProvider> provider) {}
 
-    private static DswCredentials walk(Map<String, String> env, List<String> tried) {
+    private static AliyunCredentials walk(Map<String, String> env, List<String> tried) {
         for (Source s : chain(env)) {
             try {
                 AlibabaCloudCredentialsProvider p = s.provider().get();
@@ -161,7 +162,7 @@ public final class DswCredentials {
                     synchronized (tried) {
                         tried.add(s.name() + ": found");
                     }
-                    return new DswCredentials(p, s.name());
+                    return new AliyunCredentials(p, s.name());
                 }
                 synchronized (tried) {
                     tried.add(s.name() + ": empty");

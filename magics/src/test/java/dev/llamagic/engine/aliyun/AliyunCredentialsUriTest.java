@@ -1,4 +1,4 @@
-package dev.llamagic.engine.dsw;
+package dev.llamagic.engine.aliyun;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,10 +19,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The credentials URI source (how PAI-DSW hands an instance its RAM role), against servers on 127.0.0.1. */
-class DswCredentialsUriTest {
+public class AliyunCredentialsUriTest {
+
+    /** An environment in which no source of the chain applies (no metadata service, no CLI profile, no file). */
+    public static final Map<String, String> NOTHING = Map.of(
+            "ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true",
+            "ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true",
+            "ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/llamagic-test/credentials");
 
     static Map<String, String> env(String uri) {
-        Map<String, String> env = new HashMap<>(DswSettingsAndCredentialsTest.NOTHING);
+        Map<String, String> env = new HashMap<>(NOTHING);
         env.put("ALIBABA_CLOUD_CREDENTIALS_URI", uri);
         return env;
     }
@@ -45,7 +51,7 @@ class DswCredentialsUriTest {
         HttpServer s = serve("{\"Code\":\"Success\",\"AccessKeyId\":\"STS.id\",\"AccessKeySecret\":\"sts-secret\","
                 + "\"SecurityToken\":\"tok\",\"Expiration\":\"2099-01-01T00:00:00Z\"}");
         try {
-            DswCredentials c = DswCredentials.find(env("http://127.0.0.1:" + s.getAddress().getPort() + "/cred"),
+            AliyunCredentials c = AliyunCredentials.find(env("http://127.0.0.1:" + s.getAddress().getPort() + "/cred"),
                     null);
             assertEquals("ALIBABA_CLOUD_CREDENTIALS_URI", c.source());
         } finally {
@@ -57,7 +63,7 @@ class DswCredentialsUriTest {
     void aFailedAnswerIsReportedWithoutEchoingIt() throws Exception {
         HttpServer s = serve("{\"Code\":\"Failed\",\"AccessKeySecret\":\"leak-me\"}");
         try {
-            UserError e = assertThrows(UserError.class, () -> DswCredentials.find(
+            UserError e = assertThrows(UserError.class, () -> AliyunCredentials.find(
                     env("http://127.0.0.1:" + s.getAddress().getPort() + "/cred"), null));
             assertTrue(e.getMessage().contains("ALIBABA_CLOUD_CREDENTIALS_URI: "), e.getMessage());
             assertFalse(e.getMessage().contains("leak-me"), e.getMessage());
@@ -79,7 +85,7 @@ class DswCredentialsUriTest {
             });
             accept.setDaemon(true);
             accept.start();
-            DswCredentials.NoCredentials e = assertThrows(DswCredentials.NoCredentials.class, () -> DswCredentials.find(
+            AliyunCredentials.NoCredentials e = assertThrows(AliyunCredentials.NoCredentials.class, () -> AliyunCredentials.find(
                     env("http://127.0.0.1:" + silent.getLocalPort() + "/cred"), null));
             assertTrue(e.getMessage().startsWith("no Alibaba Cloud credentials found"), e.getMessage());
             assertTrue(e.tried().stream().anyMatch(t -> t.startsWith("ALIBABA_CLOUD_CREDENTIALS_URI: ")), e.tried().toString());
