@@ -9,7 +9,7 @@
 #            is cold in the other order, to see whether the order matters
 #   rebuild-warm  only the "with ccache" half, in an LLAMAGIC_HOME whose ccache an earlier CUDA build of the same
 #            source and architecture filled (REBUILD_HOME, default the test home): compare with a cold time
-# A cold CUDA build is 30 min on 2 idle cores: run on a quiet machine. Needs a toolkit (tests/prepare/40-cuda-toolkit.sh
+# A cold CUDA build is 21-30 min on 2 idle cores: run on a quiet machine. Needs a toolkit (tests/prepare/40-cuda-toolkit.sh
 # with LLAMAGIC_TEST_CUDA=1); CUDA_HOME picks another one (e.g. pip's nvidia/cu13).
 # Usage: scripts/bench/build_llama_cuda.sh cold|by-hand|magic|rebuild|rebuild-warm [arch]
 set -euo pipefail
