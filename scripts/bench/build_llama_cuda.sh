@@ -42,6 +42,7 @@ if [ "$mode" = cold ] || [ "$mode" = by-hand ] || [ "$mode" = magic ]; then
   build_by_hand="${build//$LLAMAGIC_HOME\/llama.cpp\/builds\/$key/$by_hand_dir}"
   echo "by hand: $configure_by_hand && $build_by_hand"
   a="${MAGIC_S:-}"
+  b="${BY_HAND_S:-}"
   if [ "$mode" != by-hand ]; then
     echo "llamagic: ${magic[*]} --rebuild"
     t0=$(now)
@@ -49,17 +50,14 @@ if [ "$mode" = cold ] || [ "$mode" = by-hand ] || [ "$mode" = magic ]; then
     a=$(secs "$t0" "$(now)")
     echo "cold CUDA build (sm_$arch) through llamagic: $a s"
   fi
-  if [ "$mode" = magic ]; then
-    b="${BY_HAND_S:-}"
-    [ -z "$b" ] || echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
-    exit 0
+  if [ "$mode" != magic ]; then
+    rm -rf "$by_hand_dir"
+    t1=$(now)
+    { $configure_by_hand && $build_by_hand; } > "$bench_home/cold-by-hand.log" 2>&1
+    b=$(secs "$t1" "$(now)")
+    echo "cold CUDA build (sm_$arch) by hand: $b s"
   fi
-  rm -rf "$by_hand_dir"
-  t1=$(now)
-  { $configure_by_hand && $build_by_hand; } > "$bench_home/cold-by-hand.log" 2>&1
-  b=$(secs "$t1" "$(now)")
-  echo "cold CUDA build (sm_$arch) by hand: $b s"
-  [ -z "$a" ] || echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
+  [ -z "$a" ] || [ -z "$b" ] || echo "cold CUDA build (sm_$arch): llamagic ${a} s, by hand ${b} s, ratio $(python3 -c "print(f'{$a / $b:.3f}')")"
   exit 0
 fi
 

@@ -33,11 +33,11 @@ def main():
     }
     print(f"wall {wall:.0f} s; ETA / time left at 5, 10, 25, 50, 75, 90 % of it:")
     for name, w in weights.items():
+        total = sum(w[k] * n for k, n in totals.items())
         ratios = []
         for share in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90):
             t = share * wall
             done = sum(w[k] for end, k, _ in steps if end <= t)
-            total = sum(w[k] * n for k, n in totals.items())
             ratios.append(f"{t * (total - done) / done / (wall - t):.2f}" if done else "-")
         print(f"  {name:9s} " + " ".join(ratios))
 

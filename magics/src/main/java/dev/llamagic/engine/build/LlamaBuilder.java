@@ -264,7 +264,7 @@ public final class LlamaBuilder {
                 throw failure("CMake configure failed (exit " + step.exit() + ")", log, step.tail());
             }
             checkUnusedDefines(plan, unused, dir);
-            BuildWork work = "cuda".equals(plan.backend()) ? BuildWork.of(dir, plan.cudaArchs().size()) : BuildWork.steps();
+            BuildWork work = BuildWork.of(dir, plan.cudaArchs().size()); // no architectures (CPU): the steps
             bar.detail("compiling");
             appendLog(log, "==== " + LocalDateTime.now() + " llamagic: " + String.join(" ", plan.build()));
             String[] unknownTarget = {null};
