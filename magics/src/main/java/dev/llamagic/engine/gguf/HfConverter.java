@@ -42,6 +42,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HfConverter {
     /** Elements per chunk (a multiple of the Q8_0 block). */
     static final int CHUNK = 1 << 21;
+    /**
+     * Threads used unless told otherwise. Each adds ~30 MiB of scratch and two 8 MiB output chunks in flight, and
+     * the conversion is bound by reading and writing, not by the CPU: on a 16-core GPU machine a Qwen2.5-VL-3B
+     * (both files) took 5.1 s with 8 threads (peak RSS 1.1 GiB), 6.4 s with 4 (0.75 GiB) and 5.5 s with 2
+     * (0.55 GiB), against 5.1–6.0 s for {@code cp} of the same bytes (docs/BENCHMARKS.md).
+     */
+    public static final int DEFAULT_MAX_THREADS = 4;
     public static final String TMP_SUFFIX = ".llamagic-tmp";
     /** The output types {@link Options#outtype()} takes. */
     public static final List<String> OUTTYPES = List.of("f32", "f16", "bf16", "q8_0", "auto");
@@ -56,13 +63,13 @@ public final class HfConverter {
      * @param outtype  f32, f16, bf16, q8_0 or auto (null: auto)
      * @param outfile  where to write (a file, or a directory for the default name; {ftype} is replaced); null:
      *                 the default name, as llama.cpp names it, inside the model directory
-     * @param threads  conversion threads; 0 or less: the CPU cores, at most 8
+     * @param threads  conversion threads; 0 or less: the CPU cores, at most {@link #DEFAULT_MAX_THREADS}
      * @param keepFree bytes that must stay free on the output's disk after writing
      */
     public record Options(Path modelDir, String outtype, Path outfile, int threads, long keepFree) {
         public Options {
             if (outtype == null) outtype = "auto";
-            if (threads <= 0) threads = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+            if (threads <= 0) threads = Math.max(1, Math.min(DEFAULT_MAX_THREADS, Runtime.getRuntime().availableProcessors()));
         }
 
         public static Options of(Path modelDir) {

@@ -38,7 +38,7 @@ public class ToGgufCommand extends MagicCommand {
             description = "java (default) or python: run llama.cpp's convert_hf_to_gguf.py for architectures llamagic does not convert")
     String engine;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "conversion threads (default: CPU cores, at most 8)")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "conversion threads (default: CPU cores, at most 4: more add memory, not speed)")
     int threads;
 
     @Option(names = "--keep-free", paramLabel = "SIZE", defaultValue = "0",

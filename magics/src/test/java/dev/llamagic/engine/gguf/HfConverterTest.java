@@ -155,6 +155,11 @@ class HfConverterTest {
         HfConverter.Options o = HfConverter.Options.builder(dir).outtype("q8_0").threads(3).keepFree(5).build();
         assertEquals(o, o.toBuilder().build());
         assertEquals(3, o.threads());
+        // unset: the cores, but no more than DEFAULT_MAX_THREADS (more threads add memory, not speed: the
+        // conversion waits on the disk; at 8 threads a Qwen2.5-VL-3B's two files took a 1.1 GiB peak RSS)
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(Math.min(cores, 4), HfConverter.Options.of(dir).threads());
+        assertEquals(17, HfConverter.Options.builder(dir).threads(17).build().threads(), "an explicit count is kept");
     }
 
     @Test
