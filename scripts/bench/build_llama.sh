@@ -8,19 +8,13 @@
 #            commands, measured pair by pair on the built directories (configure + ninja's no-op + verification
 #            vs configure + no-op by hand), so a shared machine's load hits both sides alike (default 5 pairs)
 set -euo pipefail
-here="$(cd "$(dirname "$0")/../.." && pwd)"
-jar="$here/kernel/target/llamagic.jar"
+source "$(dirname "$0")/common.sh"
 mode=cold
 if [ "${1:-}" = overhead ]; then mode=overhead; shift; fi
 rounds="${1:-1}"
-test_home="${LLAMAGIC_TEST_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/llamagic-test}"
-src="${BENCH_LLAMA_SRC:-$test_home/src/llama.cpp}"
+[ -d "$src" ] || { echo "the CPU build benchmark needs a source directory, not $src"; exit 1; }
 bench_home="${BENCH_HOME:-${TMPDIR:-/tmp}/llamagic-bench}"
-[ -f "$jar" ] || { echo "build the jar first: ./mvnw -q -B package -DskipTests"; exit 1; }
-[ -d "$src" ] || { echo "no llama.cpp source at $src (run tests/prepare/10-llama-source.sh)"; exit 1; }
-mkdir -p "$bench_home"
-# a copy: rebuilding the project while this runs must not pull the jar from under the running JVM
-cp "$jar" "$bench_home/llamagic.jar" && jar="$bench_home/llamagic.jar"
+bench_jar "$bench_home"
 export LLAMAGIC_HOME="$bench_home/home"
 unset LLAMAGIC_LLAMA_BIN
 # cold means cold: builds use ccache when it is installed (its cache under LLAMAGIC_HOME)

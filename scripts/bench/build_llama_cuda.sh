@@ -13,17 +13,11 @@
 # with LLAMAGIC_TEST_CUDA=1); CUDA_HOME picks another one (e.g. pip's nvidia/cu13).
 # Usage: scripts/bench/build_llama_cuda.sh cold|by-hand|magic|rebuild|rebuild-warm [arch]
 set -euo pipefail
-here="$(cd "$(dirname "$0")/../.." && pwd)"
-jar="$here/kernel/target/llamagic.jar"
+source "$(dirname "$0")/common.sh"
 mode="${1:?cold or rebuild}"
 arch="${2:-86}"
-test_home="${LLAMAGIC_TEST_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/llamagic-test}"
-src="${BENCH_LLAMA_SRC:-$test_home/src/llama.cpp}"
 bench_home="${BENCH_HOME:-${TMPDIR:-/tmp}/llamagic-bench-cuda}"
-[ -f "$jar" ] || { echo "build the jar first: ./mvnw -q -B package -DskipTests"; exit 1; }
-[ -e "$src" ] || { echo "no llama.cpp source at $src (run tests/prepare/10-llama-source.sh)"; exit 1; }
-mkdir -p "$bench_home"
-cp "$jar" "$bench_home/llamagic.jar" && jar="$bench_home/llamagic.jar"
+bench_jar "$bench_home"
 export LLAMAGIC_HOME="$bench_home/home"
 unset LLAMAGIC_LLAMA_BIN
 magic=(java -jar "$jar" build-llama --source "$src" --cuda --cuda-arch "$arch")

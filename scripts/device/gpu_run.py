@@ -14,7 +14,7 @@ $OUT/results.md (default .device/out), each command's output to $OUT/<stage>-<st
 
     python3 scripts/device/gpu_run.py env vl build serve
 Carry .device (the kit); the unpacked kit, the builds and the models live in .device-state/, kept between calls.
-Knobs (environment): VL_PAIRS (2), BENCH_PAIRS (3), BUILD_ARGS (default "--cuda"), VL_SHAPE (3b), SERVE_SHAPE (4b),
+Knobs (environment): VL_PAIRS (2), BENCH_PAIRS (3), BENCH_BS (1: F16 pairs again with -bs), BUILD_ARGS (default "--cuda"), VL_SHAPE (3b), SERVE_SHAPE (4b),
 SERVE_BIN (a llama.cpp bin directory instead of the CUDA build's: to try the stage on a CPU machine).
 """
 import glob
@@ -244,9 +244,13 @@ def stage_serve():
         secs, _, _ = run("serve-quantize", [os.path.join(b, "llama-quantize"), f16, q4, "Q4_K_M"], check=True)
         say("- llama-quantize Q4_K_M: %.1f s, %d bytes" % (secs, os.path.getsize(q4)))
     pairs = os.environ.get("BENCH_PAIRS", "3")
-    for name, m in (("F16", f16), ("Q4_K_M", q4)):
+    # the F16 pairs once more with backend (GPU) sampling: is the server's gap to llama-bench its sampling?
+    cases = [("F16", f16, []), ("Q4_K_M", q4, [])]
+    if os.environ.get("BENCH_BS", "1") == "1":
+        cases.append(("F16-backend-sampling", f16, ["--server-extra=-bs"]))
+    for name, m, extra in cases:
         cmd = [PY, os.path.join(ROOT, "scripts", "bench", "bench_vs_llama_bench.py"), m, "--bin", b, "--gen", "128",
-               "--pairs", pairs, "--ngl", "99", "--fa", "on"]
+               "--pairs", pairs, "--ngl", "99", "--fa", "on"] + extra
         say("- `%s`" % " ".join(cmd).replace(ROOT + "/", "").replace(WORK, "$WORK"))
         secs, _, rc = run("serve-vs-llama-bench-" + name, cmd, timeout=240)
         say("```\n" + tail("serve-vs-llama-bench-" + name, int(pairs) + 2) + "\n```")

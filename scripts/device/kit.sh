@@ -6,14 +6,11 @@
 #   llama-src.tar.xz  the llama.cpp source the tests build (no .git, docs, media, benches, tests; of models/ only
 #                     the Qwen vocabulary and the chat templates)
 # Then, on the GPU machine: scripts/device/gpu_run.py STAGE... (it unpacks them).
-#   scripts/device/kit.sh        (needs ./mvnw package and the test cache's llama.cpp source)
+#   scripts/device/kit.sh        (needs ./mvnw package and the test cache's llama.cpp source, or BENCH_LLAMA_SRC)
 set -euo pipefail
-here="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$(dirname "$0")/../bench/common.sh"
+[ -f "$src/CMakeLists.txt" ] || { echo "the kit needs a llama.cpp source directory (BENCH_LLAMA_SRC), not $src"; exit 1; }
 kit="$here/.device"
-src="${LLAMA_SRC:-$HOME/.cache/llamagic-test/src/llama.cpp}"
-jar="$here/kernel/target/llamagic.jar"
-[ -f "$jar" ] || { echo "no $jar: run ./mvnw -o -q package -DskipTests first"; exit 1; }
-[ -f "$src/CMakeLists.txt" ] || { echo "no llama.cpp source at $src (run ./test.sh once, or set LLAMA_SRC)"; exit 1; }
 mkdir -p "$kit"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
