@@ -22,7 +22,7 @@ class ProgressTest {
         List<String> states = nb.lives.get(0);
         // the first draw, 4 in one second (250 ms apart), the final one
         assertEquals(6, states.size(), states.toString());
-        String last = states.get(states.size() - 1);
+        String last = nb.lastLive();
         assertTrue(last.contains("100%"), last);
         assertTrue(last.contains("done"), last);
         assertTrue(last.contains("1000 B / 1000 B"), last);
@@ -33,10 +33,10 @@ class ProgressTest {
         Progress p = new Progress(nb, "build", 10, Progress.Unit.STEPS, now::get);
         p.set(3);
         p.close();
-        String last = nb.lives.get(0).get(nb.lives.get(0).size() - 1);
+        String last = nb.lastLive();
         assertTrue(last.contains("FAILED") && last.contains("stopped") && last.contains("3 / 10"), last);
         p.finish();
-        assertEquals(last, nb.lives.get(0).get(nb.lives.get(0).size() - 1), "a finished bar is never redrawn");
+        assertEquals(last, nb.lastLive(), "a finished bar is never redrawn");
     }
 
     @Test
@@ -56,20 +56,16 @@ class ProgressTest {
         p.set(30);
         now.addAndGet(100_000_000_000L);
         p.work(30, 98); // the 10 steps left cost 68
-        String s = last();
+        String s = nb.lastLive();
         assertTrue(s.contains("30 / 40") && s.contains("31%") && s.contains("ETA 3 min 47 s"), s);
         p.work(0, 0); // no work measure: the steps again
         now.addAndGet(1_000_000_000L);
         p.set(30);
-        assertTrue(last().contains("75%"), last());
+        assertTrue(nb.lastLive().contains("75%"), nb.lastLive());
         p.work(98, 98);
         p.finish();
-        assertTrue(last().contains("100%") && last().contains("done") && !last().contains("ETA"), last());
-    }
-
-    private String last() {
-        List<String> states = nb.lives.get(0);
-        return states.get(states.size() - 1);
+        String done = nb.lastLive();
+        assertTrue(done.contains("100%") && done.contains("done") && !done.contains("ETA"), done);
     }
 
     @Test
@@ -77,7 +73,7 @@ class ProgressTest {
         Progress p = new Progress(nb, "x", 0, Progress.Unit.COUNT, now::get);
         p.set(7);
         p.finish();
-        String last = nb.lives.get(0).get(nb.lives.get(0).size() - 1);
+        String last = nb.lastLive();
         assertTrue(last.contains("100%") && last.contains("7 / 7"), last);
     }
 }

@@ -37,6 +37,12 @@ public final class RecordingNotebook implements Notebook {
         };
     }
 
+    /** The latest state of the first live view (a progress bar): what the cell shows now. */
+    public synchronized String lastLive() {
+        List<String> states = lives.get(0);
+        return states.get(states.size() - 1);
+    }
+
     public synchronized String all() {
         return String.join("\n", lines) + "\n" + String.join("\n", blocks) + "\n" + String.join("\n", warnings);
     }

@@ -8,7 +8,6 @@ import dev.llamagic.core.RecordingNotebook;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,8 +87,7 @@ class BuildWorkTest {
         bar.set(2);
         now.addAndGet(20_000_000_000L);
         bar.work(w.done(2), w.total(8));
-        List<String> states = nb.lives.get(0);
-        String last = states.get(states.size() - 1);
+        String last = nb.lastLive();
         // counted as steps: 60 s left; weighted: (3 x 1.7 + 2 x 6.8 + 1) / 2 x 20 s = 197 s
         assertTrue(last.contains("2 / 8") && last.contains("ETA 3 min 17 s") && last.contains("9%"), last);
     }
