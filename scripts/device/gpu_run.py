@@ -2,7 +2,7 @@
 """The prepared run for a lent GPU machine (no JDK, no network, a Python with torch and transformers): unpacks
 .device/ (made here by scripts/device/kit.sh), then runs the stages named, in order, through llamagic's own CLI
 (java -jar kernel/target/llamagic.jar COMMAND: the magics' code paths). Everything it measures goes to
-$OUT/results.md (default .device/out), each command's output to $OUT/<stage>-<step>.log.
+$OUT/results.md (default .device-state/out), each command's output to $OUT/<stage>-<step>.log.
 
   env     the machine: GPU, driver, nvcc, CMake, cores, memory, disk, Python packages
   vl      %to-gguf of a Qwen2.5-VL-3B-shaped random bf16 model (both GGUFs) vs `cp` of the same bytes and vs
@@ -34,6 +34,8 @@ SRC = os.path.join(STATE, "src", "llama.cpp")
 WORK = os.path.join(STATE, "work")
 JAR = os.path.join(ROOT, "kernel", "target", "llamagic.jar")
 PY = sys.executable
+SERVE_SHAPE = os.environ.get("SERVE_SHAPE", "4b")
+BUILD_ARGS = os.environ.get("BUILD_ARGS", "--cuda")
 ENV = dict(os.environ)
 T0 = time.monotonic()
 
@@ -99,14 +101,13 @@ def unpack():
     if not os.path.exists(os.path.join(SRC, "CMakeLists.txt")):
         os.makedirs(os.path.dirname(SRC), exist_ok=True)
         subprocess.run(["tar", "-C", os.path.dirname(SRC), "-xJf", os.path.join(KIT, "llama-src.tar.xz")], check=True)
-    if shutil.which("java", path=os.path.join(STATE, "jre", "bin")):
-        ENV["PATH"] = os.path.join(STATE, "jre", "bin") + os.pathsep + ENV.get("PATH", "")
-        ENV["JAVA_HOME"] = os.path.join(STATE, "jre")
+    ENV["PATH"] = os.path.join(STATE, "jre", "bin") + os.pathsep + ENV.get("PATH", "")
+    ENV["JAVA_HOME"] = os.path.join(STATE, "jre")
     ENV["LLAMAGIC_HOME"] = os.environ.get("LLAMAGIC_HOME") or os.path.join(STATE, "home")
     ENV["LLAMAGIC_CONVERT_PYTHON"] = PY
-    for d in ("/usr/local/cuda/bin",):
-        if os.path.isdir(d) and d not in ENV["PATH"]:
-            ENV["PATH"] += os.pathsep + d
+    cuda = "/usr/local/cuda/bin"
+    if os.path.isdir(cuda) and cuda not in ENV["PATH"]:
+        ENV["PATH"] += os.pathsep + cuda
 
 
 def java(*args):
@@ -175,7 +176,6 @@ def stage_vl():
             theirs = sorted(os.listdir(os.path.join(out, "python")))
             same = mine == theirs and all(subprocess.run(["cmp", "-s", os.path.join(out, "llamagic", f),
                                                           os.path.join(out, "python", f)]).returncode == 0 for f in mine)
-            row["same"] = same
             say("- pair %d: cp %.1f s · llamagic %.1f s (peak RSS %.0f MiB) · python %.1f s (peak RSS %.0f MiB) · "
                 "files %s · %s" % (i, row["cp"][0], row["llamagic"][0], row["llamagic"][1], row["python"][0],
                                    row["python"][1], ", ".join("%s %d" % (f, os.path.getsize(os.path.join(out, "llamagic", f)))
@@ -198,9 +198,9 @@ def stage_vl():
 
 
 def stage_build():
-    say("\n## build: %build-llama " + os.environ.get("BUILD_ARGS", "--cuda"))
+    say("\n## build: %build-llama " + BUILD_ARGS)
     gen = generate_text_model(background=True)
-    args = ["build-llama", "--source", SRC] + shlex.split(os.environ.get("BUILD_ARGS", "--cuda"))
+    args = ["build-llama", "--source", SRC] + shlex.split(BUILD_ARGS)
     say("- command: `java -jar kernel/target/llamagic.jar %s`" % " ".join(args))
     secs, rss, rc = run("build-llama", java(*args), check=True)
     say("- wall %.1f s (JVM start, configure, build, verification, marker; the 4B model generated meanwhile at nice 10)"
@@ -214,7 +214,7 @@ def stage_build():
 
 
 def text_model():
-    return os.path.join(WORK, "Qwen3-" + os.environ.get("SERVE_SHAPE", "4b").upper())
+    return os.path.join(WORK, "Qwen3-" + SERVE_SHAPE.upper())
 
 
 def generate_text_model(background):
@@ -222,7 +222,7 @@ def generate_text_model(background):
     if os.path.exists(os.path.join(q, "model.safetensors.index.json")):
         return None
     return run("generate-text-model", [PY, os.path.join(ROOT, "tests", "fixtures", "tiny_qwen3.py"), q, "--shape",
-                                       os.environ.get("SERVE_SHAPE", "4b"), "--dtype", "bf16", "--shards", "3",
+                                       SERVE_SHAPE, "--dtype", "bf16", "--shards", "3",
                                        "--llama-src", SRC, "--fast"], background=background, nice=10, check=True)
 
 

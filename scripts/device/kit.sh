@@ -28,12 +28,11 @@ mkdir "$tmp/jar"
 tar -C "$tmp" -cf - llamagic.jar | xz -9 -T0 > "$kit/llamagic.tar.xz"
 
 commit=$(git -C "$src" rev-parse HEAD 2>/dev/null || echo unknown)
-mkdir "$tmp/src"
+mkdir "$tmp/llama.cpp"
 tar -C "$(readlink -f "$src")" -cf - --exclude=./.git --exclude=./.github --exclude=./.devops --exclude=./docs \
     --exclude=./media --exclude=./benches --exclude=./tests --exclude='./models/*.gguf*' --exclude='__pycache__' . \
-  | tar -C "$tmp/src" -xf -
-cp "$src/models/ggml-vocab-qwen2.gguf" "$tmp/src/models/"
-mv "$tmp/src" "$tmp/llama.cpp"
+  | tar -C "$tmp/llama.cpp" -xf -
+cp "$src/models/ggml-vocab-qwen2.gguf" "$tmp/llama.cpp/models/"
 tar -C "$tmp" -cf - llama.cpp | xz -9 -T0 > "$kit/llama-src.tar.xz"
 echo "$commit" > "$kit/llama-src.commit"
 ls -l "$kit"
